@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+// twin-sim: MPI-distributed simulator of populations of virtual humans.
+// Layers (see docs/architecture.md): C shims -> Swift faces of C libraries ->
+// random numbers, models -> engine -> run driver -> CLI.
+import PackageDescription
+
+let package = Package(
+  name: "twin-sim",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "twin-sim", targets: ["twin-sim"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+  ],
+  targets: [
+    // C shims: module maps plus static inline wrappers for macros Swift cannot import.
+    .systemLibrary(
+      name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+    .systemLibrary(
+      name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
+    .systemLibrary(
+      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+    // Swift faces of the C libraries: the only code that touches C handles.
+    .target(name: "MPIKit", dependencies: ["CMPI"]),
+    .target(name: "HDF5Kit", dependencies: ["CHDF5", "MPIKit"]),
+    .target(name: "BLASKit", dependencies: ["COpenBLAS"]),
+
+    // Engine and models: pure Swift, no MPI, no HDF5.
+    .target(name: "TwinRandom"),
+    .target(name: "TwinModels", dependencies: ["BLASKit"]),
+    .target(
+      name: "TwinCore",
+      dependencies: ["TwinRandom", "TwinModels", .product(name: "Yams", package: "Yams")]),
+
+    // Run driver: joins the engine to MPI and HDF5.
+    .target(name: "TwinRun", dependencies: ["TwinCore", "MPIKit", "HDF5Kit"]),
+
+    // Command-line face: parses arguments and composes the layers.
+    .executableTarget(
+      name: "twin-sim",
+      dependencies: [
+        "TwinRun", "TwinCore", "TwinModels", "MPIKit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+
+    .testTarget(name: "MPIKitTests", dependencies: ["MPIKit"]),
+    .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
+    .testTarget(name: "BLASKitTests", dependencies: ["BLASKit"]),
+    .testTarget(name: "TwinRandomTests", dependencies: ["TwinRandom"]),
+    .testTarget(name: "TwinModelsTests", dependencies: ["TwinModels"]),
+    .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,133 @@
+import CHDF5
+
+/// A typed, n-dimensional dataset.
+public final class H5Dataset<T: HDF5Scalar>: H5Location {
+  override func closeHandle() {
+    guard id >= 0 else { return }
+    H5Dclose(id)
+    id = -1
+  }
+
+  /// Current extent of each dimension.
+  public func shape() throws(HDF5Error) -> [Int] {
+    let operation = "query the shape of '\(path)'"
+    let space = try checkID(H5Dget_space(try liveID(operation)), operation)
+    defer { H5Sclose(space) }
+    let rank = H5Sget_simple_extent_ndims(space)
+    try checkStatus(rank < 0 ? -1 : 0, operation)
+    var dims = [hsize_t](repeating: 0, count: Int(rank))
+    H5Sget_simple_extent_dims(space, &dims, nil)
+    return dims.map { Int($0) }
+  }
+
+  /// Grows (or shrinks) an extendible dataset (collective in a parallel file).
+  public func setExtent(_ shape: [Int]) throws(HDF5Error) {
+    let operation = "resize '\(path)' to \(shape)"
+    var dims = shape.map { hsize_t($0) }
+    try checkStatus(H5Dset_extent(try liveID(operation), &dims), operation)
+  }
+
+  /// Writes a hyperslab: `count` elements per dimension starting at `offset`,
+  /// from `values` in row-major order.
+  ///
+  /// In a parallel file this is a collective call: every rank calls it, a
+  /// rank without rows passes a `count` with a zero (its selection is empty).
+  public func write(
+    _ values: UnsafeBufferPointer<T>, offset: [Int], count: [Int]
+  ) throws(HDF5Error) {
+    let operation = "write \(count) at \(offset) to '\(path)' in '\(file.filePath)'"
+    let elements = count.reduce(1, *)
+    guard values.count == elements, offset.count == count.count else {
+      throw HDF5Error(
+        operation: operation,
+        stack: ["\(values.count) values given for a selection of \(elements)"])
+    }
+    let datasetID = try liveID(operation)
+    let fileSpace = try checkID(H5Dget_space(datasetID), operation)
+    defer { H5Sclose(fileSpace) }
+    var memoryDims = count.map { hsize_t($0) }
+    let memorySpace = try checkID(
+      H5Screate_simple(Int32(memoryDims.count), &memoryDims, nil), operation)
+    defer { H5Sclose(memorySpace) }
+    if elements == 0 {
+      try checkStatus(H5Sselect_none(fileSpace), operation)
+      try checkStatus(H5Sselect_none(memorySpace), operation)
+    } else {
+      var start = offset.map { hsize_t($0) }
+      try checkStatus(
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &memoryDims, nil), operation)
+    }
+    // HDF5 wants a non-null buffer even for an empty selection; nothing is read from it.
+    var emptySelectionBuffer: UInt64 = 0
+    let status: herr_t =
+      if let base = values.baseAddress, elements > 0 {
+        H5Dwrite(
+          datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, file.transferList, base)
+      } else {
+        withUnsafeMutableBytes(of: &emptySelectionBuffer) { raw in
+          H5Dwrite(
+            datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, file.transferList,
+            raw.baseAddress)
+        }
+      }
+    try checkStatus(status, operation)
+  }
+
+  /// Writes a hyperslab from an array (see `write(_:offset:count:)`).
+  public func write(_ values: [T], offset: [Int], count: [Int]) throws(HDF5Error) {
+    try values.withUnsafeBufferPointer { buffer throws(HDF5Error) in
+      try write(buffer, offset: offset, count: count)
+    }
+  }
+
+  /// Reads the whole dataset in row-major order.
+  public func read() throws(HDF5Error) -> [T] {
+    let shape = try shape()
+    return try read(offset: shape.map { _ in 0 }, count: shape)
+  }
+
+  /// Reads a hyperslab in row-major order (independent, not collective).
+  public func read(offset: [Int], count: [Int]) throws(HDF5Error) -> [T] {
+    let operation = "read \(count) at \(offset) from '\(path)' in '\(file.filePath)'"
+    let elements = count.reduce(1, *)
+    var values = [T](repeating: T(), count: elements)
+    if elements == 0 { return values }
+    let datasetID = try liveID(operation)
+    let fileSpace = try checkID(H5Dget_space(datasetID), operation)
+    defer { H5Sclose(fileSpace) }
+    var start = offset.map { hsize_t($0) }
+    var memoryDims = count.map { hsize_t($0) }
+    try checkStatus(
+      H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &memoryDims, nil), operation)
+    let memorySpace = try checkID(
+      H5Screate_simple(Int32(memoryDims.count), &memoryDims, nil), operation)
+    defer { H5Sclose(memorySpace) }
+    let status = values.withUnsafeMutableBytes { raw in
+      H5Dread(
+        datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, twin_h5p_default(),
+        raw.baseAddress)
+    }
+    try checkStatus(status, operation)
+    return values
+  }
+
+  // MARK: Dimension scales (netCDF-4 / xarray dimensions)
+
+  /// Makes this one-dimensional dataset a dimension scale named `name`
+  /// (collective in a parallel file).
+  public func makeDimensionScale(name: String) throws(HDF5Error) {
+    let operation = "make '\(path)' a dimension scale"
+    try checkStatus(H5DSset_scale(try liveID(operation), name), operation)
+  }
+
+  /// Attaches `scale` to dimension `dimension` of this dataset (collective in a
+  /// parallel file).
+  public func attachScale<S: HDF5Scalar>(
+    _ scale: H5Dataset<S>, dimension: Int
+  ) throws(HDF5Error) {
+    let operation = "attach scale '\(scale.path)' to dimension \(dimension) of '\(path)'"
+    try checkStatus(
+      H5DSattach_scale(try liveID(operation), try scale.liveID(operation), UInt32(dimension)),
+      operation)
+  }
+}

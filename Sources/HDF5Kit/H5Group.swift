@@ -1,0 +1,114 @@
+import CHDF5
+
+/// A group: a folder of groups and datasets.
+public final class H5Group: H5Location {
+  override func closeHandle() {
+    guard id >= 0 else { return }
+    H5Gclose(id)
+    id = -1
+  }
+
+  /// Creates a child group (collective in a parallel file).
+  public func createGroup(_ name: String) throws(HDF5Error) -> H5Group {
+    let target = childPath(path, name)
+    let operation = "create group '\(target)' in '\(file.filePath)'"
+    let id = try checkID(
+      H5Gcreate2(
+        try liveID(operation), name, twin_h5p_default(), twin_h5p_default(), twin_h5p_default()),
+      operation)
+    let group = H5Group(id: id, path: target, file: file)
+    file.children.add(group)
+    return group
+  }
+
+  /// Opens a child group.
+  public func openGroup(_ name: String) throws(HDF5Error) -> H5Group {
+    let target = childPath(path, name)
+    let operation = "open group '\(target)' in '\(file.filePath)'"
+    let id = try checkID(H5Gopen2(try liveID(operation), name, twin_h5p_default()), operation)
+    let group = H5Group(id: id, path: target, file: file)
+    file.children.add(group)
+    return group
+  }
+
+  /// Whether a direct child (group or dataset) of that name exists.
+  public func contains(_ name: String) throws(HDF5Error) -> Bool {
+    let operation = "look up '\(childPath(path, name))' in '\(file.filePath)'"
+    let result = H5Lexists(try liveID(operation), name, twin_h5p_default())
+    try checkStatus(result < 0 ? -1 : 0, operation)
+    return result > 0
+  }
+
+  /// Names of the direct children, in HDF5's name order.
+  public func memberNames() throws(HDF5Error) -> [String] {
+    let operation = "list '\(path)' in '\(file.filePath)'"
+    let groupID = try liveID(operation)
+    var info = H5G_info_t()
+    try checkStatus(H5Gget_info(groupID, &info), operation)
+    var names: [String] = []
+    for index in 0..<info.nlinks {
+      let length = H5Lget_name_by_idx(
+        groupID, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, twin_h5p_default())
+      try checkStatus(length < 0 ? -1 : 0, operation)
+      var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+      H5Lget_name_by_idx(
+        groupID, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count,
+        twin_h5p_default())
+      names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+    return names
+  }
+
+  /// Creates a dataset of `T` (collective in a parallel file).
+  ///
+  /// - Parameters:
+  ///   - shape: current extent of each dimension.
+  ///   - maxShape: maximum extents, `nil` entries unlimited (requires chunking);
+  ///     defaults to `shape`.
+  ///   - chunk: chunk extents; required for deflate and unlimited dimensions.
+  ///   - deflateLevel: gzip level 1...9, or nil for no compression.
+  public func createDataset<T: HDF5Scalar>(
+    _ name: String, of type: T.Type = T.self, shape: [Int], maxShape: [Int?]? = nil,
+    chunk: [Int]? = nil, deflateLevel: Int? = nil
+  ) throws(HDF5Error) -> H5Dataset<T> {
+    let target = childPath(path, name)
+    let operation = "create dataset '\(target)' in '\(file.filePath)'"
+    guard deflateLevel == nil || chunk != nil, maxShape == nil || chunk != nil else {
+      throw HDF5Error(operation: operation, stack: ["compression and unlimited need chunking"])
+    }
+    var dims = shape.map { hsize_t($0) }
+    var maxDims = (maxShape ?? shape.map { $0 }).map { $0.map { hsize_t($0) } ?? twin_h5s_unlimited() }
+    let space = try checkID(H5Screate_simple(Int32(dims.count), &dims, &maxDims), operation)
+    defer { H5Sclose(space) }
+    let creation = try checkID(H5Pcreate(twin_h5p_dataset_create()), operation)
+    defer { H5Pclose(creation) }
+    if var chunkDims = chunk.map({ $0.map { hsize_t(Swift.max($0, 1)) } }) {
+      try checkStatus(H5Pset_chunk(creation, Int32(chunkDims.count), &chunkDims), operation)
+    }
+    if let deflateLevel {
+      try checkStatus(H5Pset_deflate(creation, UInt32(deflateLevel)), operation)
+    }
+    // Filling chunks with zeros before they are written costs a write of the
+    // whole dataset; every element is written by the caller.
+    try checkStatus(H5Pset_fill_time(creation, H5D_FILL_TIME_NEVER), operation)
+    let id = try checkID(
+      H5Dcreate2(
+        try liveID(operation), name, T.hdf5Kind.fileType, space, twin_h5p_default(), creation,
+        twin_h5p_default()), operation)
+    let dataset = H5Dataset<T>(id: id, path: target, file: file)
+    file.children.add(dataset)
+    return dataset
+  }
+
+  /// Opens a dataset; values are converted to `T` on reading.
+  public func openDataset<T: HDF5Scalar>(
+    _ name: String, of type: T.Type = T.self
+  ) throws(HDF5Error) -> H5Dataset<T> {
+    let target = childPath(path, name)
+    let operation = "open dataset '\(target)' in '\(file.filePath)'"
+    let id = try checkID(H5Dopen2(try liveID(operation), name, twin_h5p_default()), operation)
+    let dataset = H5Dataset<T>(id: id, path: target, file: file)
+    file.children.add(dataset)
+    return dataset
+  }
+}

@@ -1,0 +1,198 @@
+import CMPI
+import Foundation
+
+/// An MPI communicator: the group of ranks of one job.
+///
+/// `Communicator.world()` initialises MPI on first use; a process started
+/// without `mpirun` is a job of one rank, so every collective also works
+/// serially. All collectives must be called by every rank in the same order.
+/// Calls are made from one thread at a time (MPI_THREAD_FUNNELED); the type is
+/// `Sendable` because its handle never changes after creation.
+public final class Communicator: @unchecked Sendable {
+  let handle: MPI_Comm
+  /// This process's rank, 0 ..< size.
+  public let rank: Int
+  /// Number of ranks.
+  public let size: Int
+
+  private init(handle: MPI_Comm) throws(MPIError) {
+    self.handle = handle
+    var rank: Int32 = 0
+    var size: Int32 = 0
+    try MPIError.check(MPI_Comm_rank(handle, &rank), "MPI_Comm_rank")
+    try MPIError.check(MPI_Comm_size(handle, &size), "MPI_Comm_size")
+    self.rank = Int(rank)
+    self.size = Int(size)
+  }
+
+  private static let worldResult: Result<Communicator, MPIError> = {
+    Result { () throws(MPIError) -> Communicator in
+      try MPIEnvironment.initialize()
+      return try Communicator(handle: twin_mpi_comm_world())
+    }
+  }()
+
+  /// The communicator of all ranks of the job (`MPI_COMM_WORLD`).
+  public static func world() throws(MPIError) -> Communicator {
+    try worldResult.get()
+  }
+
+  /// Whether this is rank 0, the rank that prints and writes side files.
+  public var isRoot: Bool { rank == 0 }
+
+  /// The C handle, for the Swift faces of other MPI-aware C libraries
+  /// (HDF5Kit). Code above the Swift faces never uses it.
+  public var unsafeHandle: MPI_Comm { handle }
+
+  // MARK: Synchronisation
+
+  /// Blocks until every rank has reached the barrier.
+  public func barrier() throws(MPIError) {
+    try MPIError.check(MPI_Barrier(handle), "MPI_Barrier")
+  }
+
+  // MARK: Broadcast
+
+  /// Broadcasts `values` from `root`; on other ranks `values` is replaced.
+  /// Every rank must pass an array of the same count.
+  public func broadcast<T: MPIScalar>(_ values: inout [T], root: Int = 0) throws(MPIError) {
+    let count = Int32(values.count)
+    let code = values.withUnsafeMutableBytes { raw in
+      MPI_Bcast(raw.baseAddress, count, T.mpiScalarKind.datatype, Int32(root), handle)
+    }
+    try MPIError.check(code, "MPI_Bcast")
+  }
+
+  /// Broadcasts one value from `root` and returns it on every rank.
+  public func broadcast<T: MPIScalar>(_ value: T, root: Int = 0) throws(MPIError) -> T {
+    var values = [value]
+    try broadcast(&values, root: root)
+    return values[0]
+  }
+
+  /// Broadcasts a string from `root` (any length) and returns it on every rank.
+  public func broadcast(_ text: String, root: Int = 0) throws(MPIError) -> String {
+    var bytes = Array(text.utf8)
+    let count = try broadcast(Int64(bytes.count), root: root)
+    if rank != root { bytes = [UInt8](repeating: 0, count: Int(count)) }
+    try broadcast(&bytes, root: root)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  // MARK: Reductions
+
+  /// Element-wise reduction over all ranks; every rank receives the result.
+  public func allreduce<T: MPIScalar>(
+    _ values: [T], _ operation: ReductionOperation
+  ) throws(MPIError) -> [T] {
+    var result = values
+    let code = values.withUnsafeBytes { input in
+      result.withUnsafeMutableBytes { output in
+        MPI_Allreduce(
+          input.baseAddress, output.baseAddress, Int32(values.count),
+          T.mpiScalarKind.datatype, operation.op, handle)
+      }
+    }
+    try MPIError.check(code, "MPI_Allreduce")
+    return result
+  }
+
+  /// Reduction of one value over all ranks; every rank receives the result.
+  public func allreduce<T: MPIScalar>(
+    _ value: T, _ operation: ReductionOperation
+  ) throws(MPIError) -> T {
+    try allreduce([value], operation)[0]
+  }
+
+  /// Element-wise reduction to `root`; returns the result on `root` and nil
+  /// elsewhere.
+  public func reduce<T: MPIScalar>(
+    _ values: [T], _ operation: ReductionOperation, root: Int = 0
+  ) throws(MPIError) -> [T]? {
+    var result = values
+    let code = values.withUnsafeBytes { input in
+      result.withUnsafeMutableBytes { output in
+        MPI_Reduce(
+          input.baseAddress, output.baseAddress, Int32(values.count),
+          T.mpiScalarKind.datatype, operation.op, Int32(root), handle)
+      }
+    }
+    try MPIError.check(code, "MPI_Reduce")
+    return rank == root ? result : nil
+  }
+
+  /// Reduction of one value to `root`; nil on other ranks.
+  public func reduce<T: MPIScalar>(
+    _ value: T, _ operation: ReductionOperation, root: Int = 0
+  ) throws(MPIError) -> T? {
+    try reduce([value], operation, root: root)?[0]
+  }
+
+  // MARK: Gathers
+
+  /// Gathers one value from every rank, in rank order, on every rank.
+  public func allgather<T: MPIScalar>(_ value: T) throws(MPIError) -> [T] {
+    var input = value
+    var result = [T](repeating: value, count: size)
+    let datatype = T.mpiScalarKind.datatype
+    let code = withUnsafeBytes(of: &input) { inputBytes in
+      result.withUnsafeMutableBytes { output in
+        MPI_Allgather(
+          inputBytes.baseAddress, 1, datatype, output.baseAddress, 1, datatype, handle)
+      }
+    }
+    try MPIError.check(code, "MPI_Allgather")
+    return result
+  }
+
+  /// Gathers arrays of varying length from every rank to `root`, concatenated
+  /// in rank order; nil on other ranks. Ranks may contribute zero elements.
+  /// Summing the result on `root` in order gives a total that does not depend
+  /// on how the data were split over ranks.
+  public func gatherv<T: MPIScalar>(_ values: [T], root: Int = 0) throws(MPIError) -> [T]? {
+    let counts = try allgather(Int32(values.count))
+    var displacements = [Int32](repeating: 0, count: size)
+    var total = 0
+    for index in 0..<size {
+      displacements[index] = Int32(total)
+      total += Int(counts[index])
+    }
+    guard total <= Int(Int32.max) else {
+      throw MPIError(
+        operation: "MPI_Gatherv", code: -1,
+        message: "\(total) elements exceed MPI's 32-bit count limit")
+    }
+    let datatype = T.mpiScalarKind.datatype
+    var result = [T]()
+    let code: Int32
+    if rank == root {
+      result = [T](repeating: T(), count: total)
+      code = values.withUnsafeBytes { input in
+        result.withUnsafeMutableBytes { output in
+          MPI_Gatherv(
+            input.baseAddress, Int32(values.count), datatype, output.baseAddress, counts,
+            displacements, datatype, Int32(root), handle)
+        }
+      }
+    } else {
+      code = values.withUnsafeBytes { input in
+        MPI_Gatherv(
+          input.baseAddress, Int32(values.count), datatype, nil, nil, nil, datatype, Int32(root),
+          handle)
+      }
+    }
+    try MPIError.check(code, "MPI_Gatherv")
+    return rank == root ? result : nil
+  }
+
+  // MARK: Failure
+
+  /// Ends the whole job: prints `message` on standard error with this rank's
+  /// number and calls `MPI_Abort`, which stops every rank (no hang).
+  public func abort(message: String, exitCode: Int32 = 1) -> Never {
+    let line = "twin-sim: rank \(rank) of \(size): \(message)\n"
+    FileHandle.standardError.write(Data(line.utf8))
+    MPI_Abort(handle, exitCode)
+    exit(exitCode)
+  }
+}

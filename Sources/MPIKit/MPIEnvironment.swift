@@ -1,0 +1,65 @@
+import CMPI
+import Foundation
+
+/// MPI's process-wide life cycle: `MPI_Init` once, `MPI_Finalize` once at exit.
+///
+/// `MPI_Init` may run only once per process, so initialisation is a lazily
+/// evaluated static, safe to reach from any thread. A process started without
+/// `mpirun` becomes a singleton MPI job of one rank. Errors on the world
+/// communicator are returned, not fatal, so every failed call becomes an
+/// `MPIError` carrying MPI's message.
+public enum MPIEnvironment {
+  private static let initialisation: Result<Void, MPIError> = {
+    var alreadyInitialised: Int32 = 0
+    MPI_Initialized(&alreadyInitialised)
+    if alreadyInitialised == 0 {
+      var provided: Int32 = 0
+      // FUNNELED: only the main thread makes MPI calls; other threads compute.
+      let code = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+      if code != MPI_SUCCESS {
+        return .failure(
+          MPIError(
+            operation: "MPI_Init_thread", code: code, message: MPIError.errorString(code)))
+      }
+      atexit { MPIEnvironment.finalizeIfNeeded() }
+    }
+    let code = MPI_Comm_set_errhandler(twin_mpi_comm_world(), twin_mpi_errors_return())
+    if code != MPI_SUCCESS {
+      return .failure(
+        MPIError(
+          operation: "MPI_Comm_set_errhandler", code: code, message: MPIError.errorString(code)))
+    }
+    return .success(())
+  }()
+
+  /// Initialises MPI if this process has not done so yet. Idempotent.
+  public static func initialize() throws(MPIError) {
+    try initialisation.get()
+  }
+
+  /// Whether `MPI_Init` has run and `MPI_Finalize` has not.
+  public static var isActive: Bool {
+    var initialised: Int32 = 0
+    var finalised: Int32 = 0
+    MPI_Initialized(&initialised)
+    MPI_Finalized(&finalised)
+    return initialised != 0 && finalised == 0
+  }
+
+  /// Calls `MPI_Finalize` if MPI is active. Registered with `atexit` on
+  /// initialisation, so callers need not remember it; calling it earlier is
+  /// allowed (for example before a clean `exit`).
+  public static func finalizeIfNeeded() {
+    if isActive { MPI_Finalize() }
+  }
+
+  /// The MPI library's version string (for example `Open MPI v4.1.4, ...`).
+  public static var libraryVersion: String {
+    var buffer = [CChar](repeating: 0, count: Int(MPI_MAX_LIBRARY_VERSION_STRING) + 1)
+    var length: Int32 = 0
+    MPI_Get_library_version(&buffer, &length)
+    let bytes = buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+}
