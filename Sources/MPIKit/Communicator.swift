@@ -6,7 +6,7 @@ import Foundation
 /// `Communicator.world()` initialises MPI on first use; a process started
 /// without `mpirun` is a job of one rank, so every collective also works
 /// serially. All collectives must be called by every rank in the same order.
-/// Calls are made from one thread at a time (MPI_THREAD_FUNNELED); the type is
+/// Calls are made from one thread at a time (MPI_THREAD_SERIALIZED); the type is
 /// `Sendable` because its handle never changes after creation.
 public final class Communicator: @unchecked Sendable {
   let handle: MPI_Comm

@@ -14,8 +14,9 @@ public enum MPIEnvironment {
     MPI_Initialized(&alreadyInitialised)
     if alreadyInitialised == 0 {
       var provided: Int32 = 0
-      // FUNNELED: only the main thread makes MPI calls; other threads compute.
-      let code = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+      // SERIALIZED: MPI calls may come from any thread, never two at once
+      // (the run driver makes them from one thread; tests from several, in turn).
+      let code = MPI_Init_thread(nil, nil, Int32(MPI_THREAD_SERIALIZED), &provided)
       if code != MPI_SUCCESS {
         return .failure(
           MPIError(
