@@ -54,7 +54,8 @@ public final class H5Group: H5Location {
       H5Lget_name_by_idx(
         groupID, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count,
         twin_h5p_default())
-      names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+      names.append(
+        String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
     return names
   }
@@ -77,7 +78,9 @@ public final class H5Group: H5Location {
       throw HDF5Error(operation: operation, stack: ["compression and unlimited need chunking"])
     }
     var dims = shape.map { hsize_t($0) }
-    var maxDims = (maxShape ?? shape.map { $0 }).map { $0.map { hsize_t($0) } ?? twin_h5s_unlimited() }
+    var maxDims = (maxShape ?? shape.map { $0 }).map {
+      $0.map { hsize_t($0) } ?? twin_h5s_unlimited()
+    }
     let space = try checkID(H5Screate_simple(Int32(dims.count), &dims, &maxDims), operation)
     defer { H5Sclose(space) }
     let creation = try checkID(H5Pcreate(twin_h5p_dataset_create()), operation)

@@ -43,7 +43,9 @@ struct SelfTest: ParsableCommand {
     let communicator = try Communicator.world()
     var split = InstallationCheck.defaultRowsPerRank(rows: rows, ranks: communicator.size)
     if let rowsPerRank {
-      let parsed = rowsPerRank.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+      let parsed = rowsPerRank.split(separator: ",").map {
+        Int($0.trimmingCharacters(in: .whitespaces))
+      }
       guard parsed.allSatisfy({ ($0 ?? -1) >= 0 }), parsed.count == communicator.size else {
         if communicator.isRoot {
           printError(

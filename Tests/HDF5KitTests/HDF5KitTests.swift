@@ -40,7 +40,8 @@ struct HDF5KitTests {
     #expect(try group.openDataset("i64", of: Int64.self).read() == [Int64.min, Int64.max])
     #expect(try group.openDataset("u8", of: UInt8.self).read() == [0, 128, 255])
     // Reading converts: integers stored as Int32 read as Double.
-    #expect(try group.openDataset("i32", of: Double.self).read() == [-2_147_483_648, 2_147_483_647])
+    #expect(
+      try group.openDataset("i32", of: Double.self).read() == [-2_147_483_648, 2_147_483_647])
     try reopened.close()
   }
 
