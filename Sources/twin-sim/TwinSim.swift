@@ -15,6 +15,8 @@ struct TwinSim: ParsableCommand {
 
       Typical use:
         twin-sim validate scenarios/quickstart.yaml
+        twin-sim scenarios/quickstart.yaml            (same as: twin-sim run ...)
+        mpirun -n 4 twin-sim scenarios/quickstart.yaml
         twin-sim risk --equation score2 --sex male --age 50 \\
                       --total-cholesterol 6.3 --hdl 1.4 --sbp 140 --smoker
         mpirun -n 2 twin-sim selftest
@@ -23,9 +25,11 @@ struct TwinSim: ParsableCommand {
       """,
     version: SoftwareVersion.string,
     subcommands: [
+      Run.self,
       Validate.self,
       Risk.self,
       SelfTest.self,
-    ]
+    ],
+    defaultSubcommand: Run.self
   )
 }

@@ -1,0 +1,299 @@
+import Foundation
+import TwinModels
+import TwinRandom
+
+/// Simulates one arm for one block of persons over all steps.
+///
+/// Each step, for every person alive: the natural course of the risk factors
+/// (age, linear drifts), then the arm's interventions on the named quantities,
+/// then the ten-year risk; the state is handed to the recorder; then competing
+/// events are drawn for the step. Data flow one way: state -> models -> events
+/// -> recorder.
+///
+/// Random numbers come from `events` keyed by (person, step, draw), with a
+/// fixed draw index per purpose, so arms share every draw an intervention does
+/// not change (common random numbers) and results do not depend on the block.
+public struct ArmSimulator: Sendable {
+  public let parameters: ModelParameters
+  public let arm: ArmParameters
+  /// Stream of the event draws (shared by all arms of a realisation).
+  public let events: RandomStream
+  /// Seed of the realisation's streams (for propensities).
+  public let seed: UInt64
+
+  public init(parameters: ModelParameters, arm: ArmParameters, seed: UInt64) {
+    self.parameters = parameters
+    self.arm = arm
+    self.seed = seed
+    self.events = RandomStream(seed: seed, name: StreamName.events)
+  }
+
+  /// Runs the arm; calls `recorder` at every time point 0 ... steps.
+  public func run(
+    block: PersonBlock, recorder: inout some SimulationRecorder
+  ) throws -> (counts: StepCounts, events: EventLog) {
+    let conditionCount = parameters.conditions.count
+    var state = ArmState(block: block, interventionCount: arm.interventions.count)
+    var counts = StepCounts(timePoints: parameters.steps + 1, conditionCount: conditionCount)
+    var log = EventLog()
+    drawPropensities(block: block, state: &state)
+    for step in 0...parameters.steps {
+      state.timeIndex = step
+      let time = Double(step) * parameters.stepYears
+      updateQuantities(block: block, time: time, state: &state)
+      counts.alive[step] = Int64(state.alive.reduce(0) { $0 + Int($1) })
+      try recorder.record(state)
+      if step == parameters.steps { break }
+      drawEvents(block: block, step: step, state: &state, counts: &counts, eventLog: &log)
+    }
+    log.sortByPerson()
+    return (counts, log)
+  }
+
+  /// Marks the persons each intervention reaches: propensity < reached share.
+  func drawPropensities(block: PersonBlock, state: inout ArmState) {
+    for (index, intervention) in arm.interventions.enumerated() {
+      let stream = RandomStream(seed: seed, name: intervention.propensityStream)
+      for person in 0..<block.count {
+        let propensity = stream.uniform(
+          person: UInt64(block.firstPerson + person), step: 0, draw: 0)
+        state.reached[index][person] = propensity < intervention.reachedFraction ? 1 : 0
+      }
+    }
+  }
+
+  /// Computes age, risk factors after interventions, and ten-year risk at `time`.
+  func updateQuantities(block: PersonBlock, time: Double, state: inout ArmState) {
+    let drift = parameters.trajectories
+    for person in 0..<block.count {
+      guard state.alive[person] == 1 else { continue }
+      let startAge = block.ageYears[person]
+      var quantities = Quantities(
+        sbp: max(block.sbp[person] + drift.sbpMmHgPerYear * time, Trajectories.floorSbpMmHg),
+        totalCholesterol: max(
+          block.totalCholesterol[person] + drift.totalCholesterolMmolLPerYear * time,
+          Trajectories.floorTotalCholesterolMmolL),
+        hdl: max(block.hdl[person] + drift.hdlMmolLPerYear * time, Trajectories.floorHdlMmolL),
+        bmi: max(block.bmi[person] + drift.bmiPerYear * time, Trajectories.floorBmi),
+        smoking: block.smoking[person], bpTreated: block.bpTreated[person])
+      let sex = block.sex[person]
+      let age = startAge + time
+      let diabetes = block.diabetes[person]
+      for (index, intervention) in arm.interventions.enumerated()
+      where state.reached[index][person] == 1 {
+        let startTime = intervention.startTime(ageAtStartYears: startAge)
+        guard time >= startTime else { continue }
+        switch intervention.effect {
+        case .smoking(let smoker):
+          quantities.smoking = smoker ? 1 : 0
+        case .diet(let tcShift, let hdlShift, let sbpShift, let bmiShift, let onsetYears):
+          let ramp = onsetYears > 0 ? min(1, (time - startTime) / onsetYears) : 1
+          quantities.totalCholesterol = max(
+            quantities.totalCholesterol + ramp * tcShift, Trajectories.floorTotalCholesterolMmolL)
+          quantities.hdl = max(quantities.hdl + ramp * hdlShift, Trajectories.floorHdlMmolL)
+          quantities.sbp = max(quantities.sbp + ramp * sbpShift, Trajectories.floorSbpMmHg)
+          quantities.bmi = max(quantities.bmi + ramp * bmiShift, Trajectories.floorBmi)
+        case .statin(let factor, let minimumRisk10):
+          if state.started[index][person] == 0 {
+            let eligible =
+              minimumRisk10.map {
+                risk(sex: sex, age: age, quantities, diabetes: diabetes) >= $0
+              } ?? true
+            if eligible { state.started[index][person] = 1 }
+          }
+          if state.started[index][person] == 1 { quantities.totalCholesterol *= factor }
+        case .antihypertensive(let shift, let minimumSbp):
+          if state.started[index][person] == 0, quantities.sbp >= (minimumSbp ?? -.infinity) {
+            state.started[index][person] = 1
+          }
+          if state.started[index][person] == 1 {
+            quantities.sbp = max(quantities.sbp + shift, Trajectories.floorSbpMmHg)
+            quantities.bpTreated = 1
+          }
+        }
+      }
+      state.ageYears[person] = age
+      state.sbp[person] = quantities.sbp
+      state.totalCholesterol[person] = quantities.totalCholesterol
+      state.hdl[person] = quantities.hdl
+      state.bmi[person] = quantities.bmi
+      state.smoking[person] = quantities.smoking
+      state.bpTreated[person] = quantities.bpTreated
+      state.risk10[person] = risk(sex: sex, age: age, quantities, diabetes: diabetes)
+    }
+  }
+
+  @inline(__always)
+  func risk(sex: UInt8, age: Double, _ quantities: Quantities, diabetes: UInt8) -> Double {
+    guard let model = parameters.cardiovascularRisk else { return .nan }
+    return model.tenYearRisk(
+      RiskFactors(
+        sex: sex == 0 ? .female : .male, ageYears: age,
+        totalCholesterolMmolL: quantities.totalCholesterol,
+        hdlCholesterolMmolL: quantities.hdl, sbpMmHg: quantities.sbp,
+        bpTreated: quantities.bpTreated == 1, smoker: quantities.smoking == 1,
+        diabetes: diabetes == 1))
+  }
+
+  /// Draws the competing events of step `step` for every person alive.
+  ///
+  /// Each cause has its own exponential event time `-ln(u) / hazard` from its
+  /// own uniform (hazards constant within the step); the earliest terminal
+  /// event within the step is the death, non-fatal events before it happen.
+  /// Draw indices (pairs of uniforms from one Philox block): 0 (background,
+  /// CVD), 1 (CVD fatality, unused), and for condition c: 2 + c (onset,
+  /// onset fatality) and then 2 + C + c (excess death, unused).
+  func drawEvents(
+    block: PersonBlock, step: Int, state: inout ArmState, counts: inout StepCounts,
+    eventLog log: inout EventLog
+  ) {
+    let dt = parameters.stepYears
+    let stepStart = Double(step) * dt
+    let next = step + 1
+    let conditions = parameters.conditions
+    let conditionCount = conditions.count
+    let cvdOn = parameters.cardiovascularRisk != nil
+    for person in 0..<block.count {
+      guard state.alive[person] == 1 else { continue }
+      let globalPerson = UInt64(block.firstPerson + person)
+      let sex = block.sex[person]
+      let age = state.ageYears[person]
+      let randomStep = UInt32(step)
+
+      let (uBackground, uCVD) = events.uniformPair(person: globalPerson, step: randomStep, draw: 0)
+      var deathTime = Double.infinity
+      var deathKind: UInt8 = 0
+      let backgroundHazard = parameters.background.hazard(sex: sex, ageYears: age)
+      if backgroundHazard > 0 {
+        deathTime = -Foundation.log(uBackground) / backgroundHazard
+        deathKind = EventKind.otherDeath
+      }
+
+      var cvdTime = Double.infinity
+      var cvdFatal = false
+      if cvdOn {
+        var hazard = annualHazard(fromTenYearRisk: state.risk10[person])
+        if state.cvdHistory[person] == 1 { hazard *= parameters.cvdHistoryRelativeRisk }
+        for (index, condition) in conditions.enumerated() where state.conditions[index][person] == 1 {
+          hazard *= condition.historyRelativeRisk
+        }
+        if hazard > 0 {
+          cvdTime = -Foundation.log(uCVD) / hazard
+          if cvdTime < dt {
+            let (uFatal, _) = events.uniformPair(person: globalPerson, step: randomStep, draw: 1)
+            cvdFatal = uFatal < parameters.cvdCaseFatality
+            if cvdFatal, cvdTime < deathTime {
+              deathTime = cvdTime
+              deathKind = EventKind.cvdDeath
+            }
+          }
+        }
+      }
+
+      // Conditions: onsets of those the person does not have, excess deaths of
+      // those the person has (at the start of the step).
+      var onsetTimes = ConditionTimes()
+      for (index, condition) in conditions.enumerated() {
+        if state.conditions[index][person] == 1 {
+          guard condition.excessMortality > 0 else { continue }
+          let (uExcess, _) = events.uniformPair(
+            person: globalPerson, step: randomStep, draw: UInt32(2 + conditionCount + index))
+          let time = -Foundation.log(uExcess) / condition.excessMortality
+          if time < deathTime {
+            deathTime = time
+            deathKind = EventKind.conditionDeath(index)
+          }
+        } else {
+          var hazard = condition.baselineIncidence(sex: sex, ageYears: age)
+          if state.smoking[person] == 1 { hazard *= condition.relativeRiskSmoking }
+          if block.diabetes[person] == 1 { hazard *= condition.relativeRiskDiabetes }
+          if state.bpTreated[person] == 1 { hazard *= condition.relativeRiskBpTreated }
+          for (other, relativeRisk) in condition.relativeRiskConditions
+          where state.conditions[other][person] == 1 {
+            hazard *= relativeRisk
+          }
+          guard hazard > 0 else { continue }
+          let (uOnset, uFatal) = events.uniformPair(
+            person: globalPerson, step: randomStep, draw: UInt32(2 + index))
+          let time = -Foundation.log(uOnset) / hazard
+          guard time < dt else { continue }
+          onsetTimes.append(index: index, time: time)
+          if uFatal < condition.caseFatality, time < deathTime {
+            deathTime = time
+            deathKind = EventKind.conditionDeath(index)
+          }
+        }
+      }
+
+      let end = min(deathTime, dt)
+      counts.personNanoyears[next] += Int64((end * StepCounts.nanoyearsPerYear).rounded())
+
+      // Non-fatal events before the death (or the step's end) happen.
+      // (A fatal CVD event is the death itself: its time equals `end`.)
+      if cvdOn, cvdTime < end {
+        state.cvdHistory[person] = 1
+        counts.cvdEvents[next] += 1
+        log.append(person: Int64(globalPerson), time: stepStart + cvdTime, kind: EventKind.cvdEvent)
+      }
+      // An onset at the time of death (a fatal onset) is an onset and a death.
+      for (index, time) in onsetTimes.entries where time <= end {
+        state.conditions[index][person] = 1
+        counts.conditionOnsets[index][next] += 1
+        if conditions[index].countsAsCVD { counts.cvdEvents[next] += 1 }
+        log.append(
+          person: Int64(globalPerson), time: stepStart + time, kind: EventKind.conditionOnset(index))
+      }
+
+      guard deathTime < dt else { continue }
+      state.alive[person] = 0
+      counts.deaths[next] += 1
+      switch deathKind {
+      case EventKind.cvdDeath:
+        counts.cvdEvents[next] += 1
+        counts.cvdDeaths[next] += 1
+      case EventKind.otherDeath:
+        counts.otherDeaths[next] += 1
+      default:
+        let index = Int(deathKind - EventKind.conditionOnsetBase) / 2
+        counts.conditionDeaths[index][next] += 1
+        if conditions[index].countsAsCVD {
+          counts.cvdDeaths[next] += 1
+        } else {
+          counts.otherDeaths[next] += 1
+        }
+      }
+      log.append(person: Int64(globalPerson), time: stepStart + deathTime, kind: deathKind)
+      state.ageYears[person] = .nan
+      state.sbp[person] = .nan
+      state.totalCholesterol[person] = .nan
+      state.hdl[person] = .nan
+      state.bmi[person] = .nan
+      state.risk10[person] = .nan
+    }
+  }
+}
+
+/// Risk factors of one person after the natural course and interventions.
+struct Quantities {
+  var sbp: Double
+  var totalCholesterol: Double
+  var hdl: Double
+  var bmi: Double
+  var smoking: UInt8
+  var bpTreated: UInt8
+}
+
+/// Onset times within a step of a few conditions, without heap allocation for
+/// up to four conditions per person and step.
+struct ConditionTimes {
+  private(set) var entries: [(index: Int, time: Double)] = []
+  mutating func append(index: Int, time: Double) { entries.append((index, time)) }
+}
+
+/// Names of the engine's random streams. A result is a pure function of the
+/// seed and these names: renaming one changes results.
+public enum StreamName {
+  public static let events = "events"
+  public static let population = "population"
+  public static let parameters = "parameters"
+}

@@ -1,0 +1,139 @@
+/// The state of every person of a block in one arm at one time point, as
+/// columns. The engine updates it step by step; recorders read it.
+///
+/// After a person's death, `alive` is 0, the continuous quantities hold NaN and
+/// the flags keep their value at death.
+public struct ArmState: Sendable {
+  /// Time point index, 0 ... steps.
+  public internal(set) var timeIndex: Int = 0
+  public internal(set) var alive: [UInt8]
+  public internal(set) var ageYears: [Double]
+  public internal(set) var sbp: [Double]
+  public internal(set) var totalCholesterol: [Double]
+  public internal(set) var hdl: [Double]
+  public internal(set) var bmi: [Double]
+  public internal(set) var smoking: [UInt8]
+  public internal(set) var diabetes: [UInt8]
+  public internal(set) var bpTreated: [UInt8]
+  /// Ten-year cardiovascular risk (fraction); NaN without a risk equation.
+  public internal(set) var risk10: [Double]
+  /// Had a non-fatal cardiovascular event (1) or not (0).
+  public internal(set) var cvdHistory: [UInt8]
+  /// Per condition, whether the person has it.
+  public internal(set) var conditions: [[UInt8]]
+  /// Per intervention, whether a treatment has been started (persistence).
+  var started: [[UInt8]]
+  /// Per intervention, whether the person is reached by it (propensity draw).
+  var reached: [[UInt8]]
+
+  init(block: PersonBlock, interventionCount: Int) {
+    let count = block.count
+    alive = [UInt8](repeating: 1, count: count)
+    ageYears = block.ageYears
+    sbp = block.sbp
+    totalCholesterol = block.totalCholesterol
+    hdl = block.hdl
+    bmi = block.bmi
+    smoking = block.smoking
+    diabetes = block.diabetes
+    bpTreated = block.bpTreated
+    risk10 = [Double](repeating: .nan, count: count)
+    cvdHistory = [UInt8](repeating: 0, count: count)
+    conditions = block.conditions
+    started = Array(repeating: [UInt8](repeating: 0, count: count), count: interventionCount)
+    reached = Array(repeating: [UInt8](repeating: 0, count: count), count: interventionCount)
+  }
+
+  public var count: Int { alive.count }
+}
+
+/// Per-step counts of one arm and block. Index `k` of each array is the time
+/// point k; `alive` counts persons alive at time point k, the other arrays
+/// count what happened in the step that ends at time point k (0 at k = 0).
+/// All are integers, so sums over ranks are exact and do not depend on the
+/// decomposition; person-time is counted in units of 1e-9 years.
+public struct StepCounts: Sendable, Equatable {
+  public var alive: [Int64]
+  public var deaths: [Int64]
+  public var cvdEvents: [Int64]
+  public var cvdDeaths: [Int64]
+  public var otherDeaths: [Int64]
+  /// Person-time lived in the step, 1e-9 years.
+  public var personNanoyears: [Int64]
+  /// Per condition: onsets in the step.
+  public var conditionOnsets: [[Int64]]
+  /// Per condition: deaths from it in the step.
+  public var conditionDeaths: [[Int64]]
+
+  /// Units of `personNanoyears` per year.
+  public static let nanoyearsPerYear = 1e9
+
+  init(timePoints: Int, conditionCount: Int) {
+    let zeros = [Int64](repeating: 0, count: timePoints)
+    alive = zeros
+    deaths = zeros
+    cvdEvents = zeros
+    cvdDeaths = zeros
+    otherDeaths = zeros
+    personNanoyears = zeros
+    conditionOnsets = Array(repeating: zeros, count: conditionCount)
+    conditionDeaths = Array(repeating: zeros, count: conditionCount)
+  }
+
+  /// All counts in one flat array (for one reduction over ranks), in a fixed order.
+  public var flattened: [Int64] {
+    [alive, deaths, cvdEvents, cvdDeaths, otherDeaths, personNanoyears].flatMap { $0 }
+      + conditionOnsets.flatMap { $0 } + conditionDeaths.flatMap { $0 }
+  }
+
+  /// Rebuilds counts from `flattened` output (after a reduction over ranks).
+  public init(flattened values: [Int64], timePoints: Int, conditionCount: Int) {
+    var slices = stride(from: 0, to: values.count, by: timePoints).map {
+      Array(values[$0..<min($0 + timePoints, values.count)])
+    }
+    precondition(slices.count == 6 + 2 * conditionCount, "count layout mismatch")
+    alive = slices.removeFirst()
+    deaths = slices.removeFirst()
+    cvdEvents = slices.removeFirst()
+    cvdDeaths = slices.removeFirst()
+    otherDeaths = slices.removeFirst()
+    personNanoyears = slices.removeFirst()
+    conditionOnsets = Array(slices.prefix(conditionCount))
+    conditionDeaths = Array(slices.suffix(conditionCount))
+  }
+}
+
+/// Events of one arm and block, ordered by person, then time.
+public struct EventLog: Sendable, Equatable {
+  /// Global person index.
+  public var person: [Int64] = []
+  /// Years since the simulation start.
+  public var time: [Double] = []
+  /// `EventKind` code.
+  public var kind: [UInt8] = []
+
+  public var count: Int { kind.count }
+
+  mutating func append(person: Int64, time: Double, kind: UInt8) {
+    self.person.append(person)
+    self.time.append(time)
+    self.kind.append(kind)
+  }
+
+  /// Sorts stably by person, so that events are in (person, time) order: the
+  /// order is then the same whatever the decomposition over ranks.
+  mutating func sortByPerson() {
+    let order = person.indices.sorted { lhs, rhs in
+      person[lhs] != person[rhs] ? person[lhs] < person[rhs] : lhs < rhs
+    }
+    person = order.map { person[$0] }
+    time = order.map { time[$0] }
+    kind = order.map { kind[$0] }
+  }
+}
+
+/// Receives the state of a block at every time point of an arm (the run driver
+/// writes it to the result file). Recorders read; they never change state.
+public protocol SimulationRecorder {
+  mutating func record(_ state: ArmState) throws
+}

@@ -1,0 +1,194 @@
+import Foundation
+import TwinModels
+
+/// Every number the engine needs for one realisation (one replicate and one
+/// parameter draw), resolved from the scenario: uncertain values are already
+/// drawn, defaults applied, units converted. The engine reads only this.
+public struct ModelParameters: Sendable {
+  /// Length of a step in years (1 or 1/12).
+  public var stepYears: Double
+  /// Number of steps.
+  public var steps: Int
+  /// The cardiovascular risk model, or nil when only declared conditions run.
+  public var cardiovascularRisk: CardiovascularRisk?
+  /// Share of first cardiovascular events that are fatal.
+  public var cvdCaseFatality: Double
+  /// Hazard multiplier after a non-fatal cardiovascular event.
+  public var cvdHistoryRelativeRisk: Double
+  /// Background (non-cardiovascular when CVD is simulated) death hazard.
+  public var background: BackgroundMortality
+  /// Yearly drifts of the risk factors.
+  public var trajectories: Trajectories
+  /// Hazard-based conditions, in scenario order.
+  public var conditions: [ConditionParameters]
+
+  public init(
+    stepYears: Double, steps: Int, cardiovascularRisk: CardiovascularRisk?,
+    cvdCaseFatality: Double, cvdHistoryRelativeRisk: Double, background: BackgroundMortality,
+    trajectories: Trajectories, conditions: [ConditionParameters]
+  ) {
+    self.stepYears = stepYears
+    self.steps = steps
+    self.cardiovascularRisk = cardiovascularRisk
+    self.cvdCaseFatality = cvdCaseFatality
+    self.cvdHistoryRelativeRisk = cvdHistoryRelativeRisk
+    self.background = background
+    self.trajectories = trajectories
+    self.conditions = conditions
+  }
+}
+
+/// Yearly linear drifts of risk factors along the natural course (no
+/// intervention): value(t) = value(0) + drift * t.
+public struct Trajectories: Sendable, Equatable {
+  public var sbpMmHgPerYear: Double
+  public var totalCholesterolMmolLPerYear: Double
+  public var hdlMmolLPerYear: Double
+  public var bmiPerYear: Double
+
+  public init(
+    sbpMmHgPerYear: Double, totalCholesterolMmolLPerYear: Double, hdlMmolLPerYear: Double,
+    bmiPerYear: Double
+  ) {
+    self.sbpMmHgPerYear = sbpMmHgPerYear
+    self.totalCholesterolMmolLPerYear = totalCholesterolMmolLPerYear
+    self.hdlMmolLPerYear = hdlMmolLPerYear
+    self.bmiPerYear = bmiPerYear
+  }
+
+  /// Lower bounds that drifting values never go below, so that a long horizon
+  /// with a negative drift cannot produce impossible values (documented in
+  /// docs/models.md; values start inside the scenario's ranges).
+  public static let floorSbpMmHg = 70.0
+  public static let floorTotalCholesterolMmolL = 1.0
+  public static let floorHdlMmolL = 0.2
+  public static let floorBmi = 12.0
+}
+
+/// Background mortality: an annual hazard by sex and completed year of age,
+/// piecewise constant within each year of age.
+public struct BackgroundMortality: Sendable {
+  /// Oldest tabulated age; older persons use this age's hazard.
+  public static let maximumAge = 130
+  /// Hazards per year, index `sex * (maximumAge + 1) + age`.
+  public let hazardPerYear: [Double]
+  /// Where the hazards came from (stored in the result file).
+  public let source: String
+
+  /// Builds the table from a function of (sex, completed age).
+  public init(source: String, hazard: (Sex, Int) -> Double) {
+    var table: [Double] = []
+    table.reserveCapacity(2 * (Self.maximumAge + 1))
+    for sex in [Sex.female, .male] {
+      for age in 0...Self.maximumAge { table.append(hazard(sex, age)) }
+    }
+    self.hazardPerYear = table
+    self.source = source
+  }
+
+  /// The annual hazard at `ageYears` for `sex`.
+  @inlinable
+  public func hazard(sex: UInt8, ageYears: Double) -> Double {
+    let age = min(max(Int(ageYears), 0), Self.maximumAge)
+    return hazardPerYear[Int(sex) * (Self.maximumAge + 1) + age]
+  }
+}
+
+/// A hazard-based condition, resolved.
+public struct ConditionParameters: Sendable {
+  /// Incidence as a function of age and sex.
+  public enum Incidence: Sendable {
+    /// a * exp(b * age) per year, per sex (index by `Sex.rawValue`).
+    case gompertz(a: [Double], b: [Double])
+    /// Step function: rate[sex][i] from ages[i] (years) on; 0 before ages[0].
+    case table(ages: [Double], rates: [[Double]])
+  }
+
+  public var name: String
+  public var incidence: Incidence
+  public var prevalence: Double
+  public var relativeRiskSmoking: Double
+  public var relativeRiskDiabetes: Double
+  public var relativeRiskBpTreated: Double
+  /// Relative risks from having other conditions: (condition index, relative risk).
+  public var relativeRiskConditions: [(index: Int, relativeRisk: Double)]
+  /// Extra death hazard per year while having the condition.
+  public var excessMortality: Double
+  /// Share of incident cases that die at onset.
+  public var caseFatality: Double
+  /// Onset counts as a cardiovascular event, death as a cardiovascular death.
+  public var countsAsCVD: Bool
+  /// Multiplies the risk-equation CVD hazard once a person has the condition.
+  public var historyRelativeRisk: Double
+
+  public init(
+    name: String, incidence: Incidence, prevalence: Double, relativeRiskSmoking: Double,
+    relativeRiskDiabetes: Double, relativeRiskBpTreated: Double,
+    relativeRiskConditions: [(index: Int, relativeRisk: Double)], excessMortality: Double,
+    caseFatality: Double, countsAsCVD: Bool, historyRelativeRisk: Double
+  ) {
+    self.name = name
+    self.incidence = incidence
+    self.prevalence = prevalence
+    self.relativeRiskSmoking = relativeRiskSmoking
+    self.relativeRiskDiabetes = relativeRiskDiabetes
+    self.relativeRiskBpTreated = relativeRiskBpTreated
+    self.relativeRiskConditions = relativeRiskConditions
+    self.excessMortality = excessMortality
+    self.caseFatality = caseFatality
+    self.countsAsCVD = countsAsCVD
+    self.historyRelativeRisk = historyRelativeRisk
+  }
+
+  /// Baseline incidence per year at `ageYears` (before relative risks).
+  @inlinable
+  public func baselineIncidence(sex: UInt8, ageYears: Double) -> Double {
+    switch incidence {
+    case .gompertz(let a, let b):
+      return a[Int(sex)] * exp(b[Int(sex)] * ageYears)
+    case .table(let ages, let rates):
+      var rate = 0.0
+      for index in ages.indices where ageYears >= ages[index] { rate = rates[Int(sex)][index] }
+      return rate
+    }
+  }
+}
+
+/// The ten-year cardiovascular risk model the engine evaluates each step.
+public struct CardiovascularRisk: Sendable {
+  /// The equation.
+  public enum Equation: Sendable {
+    case pooledCohort(PooledCohortEquations)
+    case framingham(Framingham2008)
+    case score2(SCORE2)
+  }
+
+  public let equation: Equation
+  /// Ages outside the equation's validity range are evaluated at the nearest
+  /// valid age (scenario `models.outside_validity: hold`).
+  public let validAges: ClosedRange<Double>
+
+  public init(equation: Equation) {
+    self.equation = equation
+    let ranges: [ValidRange]
+    switch equation {
+    case .pooledCohort(let model): ranges = model.validRanges
+    case .framingham(let model): ranges = model.validRanges
+    case .score2(let model): ranges = model.validRanges
+    }
+    let age = ranges.first { $0.variable == .age }
+    validAges = age?.internalBounds ?? 0...200
+  }
+
+  /// Ten-year risk (fraction) for `factors`, with age held inside the valid range.
+  @inlinable
+  public func tenYearRisk(_ factors: RiskFactors) -> Double {
+    var held = factors
+    held.ageYears = min(max(factors.ageYears, validAges.lowerBound), validAges.upperBound)
+    switch equation {
+    case .pooledCohort(let model): return model.estimateUnchecked(held).risk10
+    case .framingham(let model): return model.estimateUnchecked(held).risk10
+    case .score2(let model): return model.estimateUnchecked(held).risk10
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/// A per-person quantity that can be recorded as a time series
+/// (`/arms/<arm>/<name>`, shape [person, time]). The name is the same in the
+/// scenario's `output.record`, the HDF5 file and the docs.
+public enum RecordedVariable: Sendable, Hashable {
+  case alive, age, sbp, totalCholesterol, hdl, bmi, smoking, diabetes, bpTreated, risk10
+  case cvdHistory
+  /// Whether the person has condition `index` (scenario order).
+  case condition(index: Int, name: String)
+
+  /// The fixed variables in documentation order.
+  public static let fixed: [RecordedVariable] = [
+    .alive, .age, .sbp, .totalCholesterol, .hdl, .bmi, .smoking, .diabetes, .bpTreated, .risk10,
+    .cvdHistory,
+  ]
+
+  /// Looks up a name from `output.record`; condition names need the scenario's list.
+  public init?(name: String, conditionNames: [String]) {
+    if let match = Self.fixed.first(where: { $0.name == name }) {
+      self = match
+    } else if let index = conditionNames.firstIndex(of: name) {
+      self = .condition(index: index, name: name)
+    } else {
+      return nil
+    }
+  }
+
+  public var name: String {
+    switch self {
+    case .alive: "alive"
+    case .age: "age"
+    case .sbp: "sbp"
+    case .totalCholesterol: "total_cholesterol"
+    case .hdl: "hdl"
+    case .bmi: "bmi"
+    case .smoking: "smoking"
+    case .diabetes: "diabetes"
+    case .bpTreated: "bp_treated"
+    case .risk10: "risk10"
+    case .cvdHistory: "cvd_history"
+    case .condition(_, let name): name
+    }
+  }
+
+  /// Flags are stored as UInt8 (0 or 1); the rest as floating point.
+  public var isFlag: Bool {
+    switch self {
+    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: true
+    case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: false
+    }
+  }
+
+  /// The `units` attribute (UDUNITS spelling where one exists).
+  public var units: String {
+    switch self {
+    case .age: "years"
+    case .sbp: "mmHg"
+    case .totalCholesterol, .hdl: "mmol/L"
+    case .bmi: "kg/m2"
+    case .risk10: "1"
+    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: "1"
+    }
+  }
+
+  /// The `description` attribute.
+  public var description: String {
+    switch self {
+    case .alive: "1 while the person is alive, 0 after death"
+    case .age: "age in years; NaN after death"
+    case .sbp: "systolic blood pressure after interventions; NaN after death"
+    case .totalCholesterol: "total cholesterol after interventions; NaN after death"
+    case .hdl: "HDL cholesterol after interventions; NaN after death"
+    case .bmi: "body-mass index after interventions; NaN after death"
+    case .smoking: "1 if a current smoker (after interventions); value at death after death"
+    case .diabetes: "1 if the person has diabetes"
+    case .bpTreated: "1 if on antihypertensive treatment"
+    case .risk10:
+      "ten-year cardiovascular risk (fraction) from the scenario's risk equation; "
+        + "NaN after death or without a risk equation"
+    case .cvdHistory: "1 after a non-fatal cardiovascular event"
+    case .condition(_, let name): "1 while the person has the condition \(name)"
+    }
+  }
+
+  /// The column of `state` holding this variable, as floating point.
+  public func doubleValue(_ state: ArmState, person: Int) -> Double {
+    switch self {
+    case .age: state.ageYears[person]
+    case .sbp: state.sbp[person]
+    case .totalCholesterol: state.totalCholesterol[person]
+    case .hdl: state.hdl[person]
+    case .bmi: state.bmi[person]
+    case .risk10: state.risk10[person]
+    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition:
+      Double(flagValue(state, person: person))
+    }
+  }
+
+  /// The column of `state` holding this flag.
+  public func flagValue(_ state: ArmState, person: Int) -> UInt8 {
+    switch self {
+    case .alive: state.alive[person]
+    case .smoking: state.smoking[person]
+    case .diabetes: state.diabetes[person]
+    case .bpTreated: state.bpTreated[person]
+    case .cvdHistory: state.cvdHistory[person]
+    case .condition(let index, _): state.conditions[index][person]
+    case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: 0
+    }
+  }
+}

@@ -1,0 +1,349 @@
+import Foundation
+import HDF5Kit
+import MPIKit
+import TwinCore
+
+/// What a result file holds, known before the simulation starts.
+public struct ResultLayout: Sendable {
+  public var personCount: Int
+  /// Time points 0 ... steps, in years since the start.
+  public var times: [Double]
+  public var armNames: [String]
+  public var recorded: [RecordedVariable]
+  /// Floating-point series stored as Float64 (else Float32).
+  public var doublePrecision: Bool
+  /// Replicates x parameter draws.
+  public var realisations: Int
+  public var conditionNames: [String]
+
+  public init(
+    personCount: Int, times: [Double], armNames: [String], recorded: [RecordedVariable],
+    doublePrecision: Bool, realisations: Int, conditionNames: [String]
+  ) {
+    self.personCount = personCount
+    self.times = times
+    self.armNames = armNames
+    self.recorded = recorded
+    self.doublePrecision = doublePrecision
+    self.realisations = realisations
+    self.conditionNames = conditionNames
+  }
+
+  /// Time points buffered before a collective write of the series.
+  var timeChunk: Int { min(times.count, 16) }
+  /// Persons per chunk of the series.
+  var personChunk: Int { max(1, min(personCount, 4096)) }
+}
+
+/// Root attributes of a result file.
+public struct ResultMetadata: Sendable {
+  public var softwareVersion: String
+  public var scenarioYAML: String
+  public var scenarioName: String
+  public var seed: Int64
+  public var runID: String
+  public var created: String
+  public var mpiRanks: Int
+  public var extra: [(String, String)]
+
+  public init(
+    softwareVersion: String, scenarioYAML: String, scenarioName: String, seed: Int64,
+    runID: String, created: String, mpiRanks: Int, extra: [(String, String)] = []
+  ) {
+    self.softwareVersion = softwareVersion
+    self.scenarioYAML = scenarioYAML
+    self.scenarioName = scenarioName
+    self.seed = seed
+    self.runID = runID
+    self.created = created
+    self.mpiRanks = mpiRanks
+    self.extra = extra
+  }
+}
+
+/// The result file, written collectively by all ranks (layout in
+/// docs/hdf5-layout.md). Every method is a collective call.
+final class ResultsFile {
+  let file: H5File
+  let layout: ResultLayout
+  let range: Range<Int>
+  let root: H5Group
+
+  /// Creates the file and everything that does not depend on the simulation.
+  init(
+    path: String, layout: ResultLayout, metadata: ResultMetadata, block: PersonBlock,
+    communicator: Communicator
+  ) throws {
+    self.layout = layout
+    self.range = block.firstPerson..<(block.firstPerson + block.count)
+    file = try H5File.create(path: path, communicator: communicator)
+    root = try file.root()
+    try root.setAttribute("status", "running")
+    try root.setAttribute("software_version", metadata.softwareVersion)
+    try root.setAttribute("scenario_yaml", metadata.scenarioYAML)
+    try root.setAttribute("scenario_name", metadata.scenarioName)
+    try root.setAttribute("seed", metadata.seed)
+    try root.setAttribute("n_persons", Int64(layout.personCount))
+    try root.setAttribute("run_id", metadata.runID)
+    try root.setAttribute("created", metadata.created)
+    try root.setAttribute("mpi_ranks", Int64(metadata.mpiRanks))
+    try root.setAttribute("realisations", Int64(layout.realisations))
+    try root.setAttribute("arms", layout.armNames.joined(separator: ","))
+    for (name, value) in metadata.extra { try root.setAttribute(name, value) }
+
+    let time = try root.createDataset("time", of: Double.self, shape: [layout.times.count])
+    try time.write(
+      range.isEmpty ? [] : layout.times, offset: [0],
+      count: [range.isEmpty ? 0 : layout.times.count])
+    try describe(time, units: "years", "time since the simulation start (time points)")
+    try time.makeDimensionScale(name: "time")
+    self.timeScale = time
+
+    let person = try root.createDataset(
+      "person", of: Int64.self, shape: [layout.personCount], chunk: [layout.personChunk],
+      deflateLevel: 1)
+    try person.write(block.personID, offset: [range.lowerBound], count: [block.count])
+    try describe(person, units: "1", "person identifier (table id or global index)")
+    try person.makeDimensionScale(name: "person")
+    self.personScale = person
+
+    let realisation = try root.createDataset(
+      "realisation", of: Int32.self, shape: [layout.realisations])
+    let isRoot = communicator.isRoot
+    isRootRank = isRoot
+    try realisation.write(
+      isRoot ? (0..<layout.realisations).map { Int32($0) } : [], offset: [0],
+      count: [isRoot ? layout.realisations : 0])
+    try describe(
+      realisation, units: "1", "realisation index: replicate * parameter_draws + draw")
+    try realisation.makeDimensionScale(name: "realisation")
+    self.realisationScale = realisation
+
+    try writePersons(block)
+    armsGroup = try root.createGroup("arms")
+  }
+
+  /// `/arms`, one group per arm below it.
+  private var armsGroup: H5Group!
+
+  /// Whether this is rank 0, which writes data every rank holds alike.
+  private var isRootRank = true
+  let timeScale: H5Dataset<Double>
+  let personScale: H5Dataset<Int64>
+  let realisationScale: H5Dataset<Int32>
+
+
+  /// Static per-person attributes at the start, under `/persons`.
+  private func writePersons(_ block: PersonBlock) throws {
+    let group = try root.createGroup("persons")
+    func column<T: HDF5Scalar>(
+      _ name: String, _ values: [T], units: String, _ description: String
+    ) throws {
+      let dataset = try group.createDataset(
+        name, of: T.self, shape: [layout.personCount], chunk: [layout.personChunk],
+        deflateLevel: 1)
+      try dataset.write(values, offset: [range.lowerBound], count: [values.count])
+      try describe(dataset, units: units, description)
+      try dataset.attachScale(personScale, dimension: 0)
+    }
+    try column("sex", block.sex, units: "1", "0 female, 1 male")
+    try column("age", block.ageYears, units: "years", "age at the simulation start")
+    try column("sbp", block.sbp, units: "mmHg", "systolic blood pressure at the start")
+    try column(
+      "total_cholesterol", block.totalCholesterol, units: "mmol/L",
+      "total cholesterol at the start")
+    try column("hdl", block.hdl, units: "mmol/L", "HDL cholesterol at the start")
+    try column("bmi", block.bmi, units: "kg/m2", "body-mass index at the start")
+    try column("smoking", block.smoking, units: "1", "1 if a current smoker at the start")
+    try column("diabetes", block.diabetes, units: "1", "1 if diabetes at the start")
+    try column(
+      "bp_treated", block.bpTreated, units: "1", "1 if on antihypertensives at the start")
+    for (index, name) in layout.conditionNames.enumerated() {
+      try column(name, block.conditions[index], units: "1", "1 if \(name) at the start")
+    }
+  }
+
+  /// Creates `/arms/<arm>` with its series and summary datasets.
+  func createArm(_ name: String) throws -> ArmDatasets {
+    let group = try armsGroup.createGroup(name)
+    try group.setAttribute("description", "what-if arm \(name)")
+    let arm = ArmDatasets(group: group)
+    let shape = [layout.personCount, layout.times.count]
+    let chunk = [layout.personChunk, layout.timeChunk]
+    for variable in layout.recorded {
+      if variable.isFlag {
+        let dataset = try group.createDataset(
+          variable.name, of: UInt8.self, shape: shape, chunk: chunk, deflateLevel: 1)
+        try describeSeries(dataset, variable)
+        arm.flagSeries.append((variable, dataset))
+      } else if layout.doublePrecision {
+        let dataset = try group.createDataset(
+          variable.name, of: Double.self, shape: shape, chunk: chunk, deflateLevel: 1)
+        try describeSeries(dataset, variable)
+        arm.doubleSeries.append((variable, dataset))
+      } else {
+        let dataset = try group.createDataset(
+          variable.name, of: Float.self, shape: shape, chunk: chunk, deflateLevel: 1)
+        try describeSeries(dataset, variable)
+        arm.floatSeries.append((variable, dataset))
+      }
+    }
+    let summary = try group.createGroup("summary")
+    let summaryShape = [layout.realisations, layout.times.count]
+    for (name, units, text) in SummaryColumns.columns(conditionNames: layout.conditionNames) {
+      if name == "person_years" {
+        let dataset = try summary.createDataset(name, of: Double.self, shape: summaryShape)
+        try describe(dataset, units: units, text)
+        try attachSummaryScales(dataset)
+        arm.personYears = dataset
+      } else {
+        let dataset = try summary.createDataset(name, of: Int64.self, shape: summaryShape)
+        try describe(dataset, units: units, text)
+        try attachSummaryScales(dataset)
+        arm.counts.append(dataset)
+      }
+    }
+    return arm
+  }
+
+  private func describeSeries<T: HDF5Scalar>(
+    _ dataset: H5Dataset<T>, _ variable: RecordedVariable
+  ) throws {
+    try describe(dataset, units: variable.units, variable.description)
+    try dataset.attachScale(personScale, dimension: 0)
+    try dataset.attachScale(timeScale, dimension: 1)
+  }
+
+  private func attachSummaryScales<T: HDF5Scalar>(_ dataset: H5Dataset<T>) throws {
+    try dataset.attachScale(realisationScale, dimension: 0)
+    try dataset.attachScale(timeScale, dimension: 1)
+  }
+
+  /// Writes one realisation's summed counts (collective; rank 0 holds the data).
+  func writeSummary(
+    _ arm: ArmDatasets, realisation: Int, counts: StepCounts, isRoot: Bool
+  ) throws {
+    let columns = SummaryColumns.integerColumns(counts)
+    let timePoints = layout.times.count
+    for (dataset, values) in zip(arm.counts, columns) {
+      try dataset.write(
+        isRoot ? values : [], offset: [realisation, 0], count: [isRoot ? 1 : 0, timePoints])
+    }
+    if let personYears = arm.personYears {
+      let years = counts.personNanoyears.map { Double($0) / StepCounts.nanoyearsPerYear }
+      try personYears.write(
+        isRoot ? years : [], offset: [realisation, 0], count: [isRoot ? 1 : 0, timePoints])
+    }
+  }
+
+  /// Writes the events table of an arm, each rank its own events after those
+  /// of lower ranks (so the table is in person, then time order).
+  func writeEvents(_ arm: ArmDatasets, events: EventLog, communicator: Communicator) throws {
+    let counts = try communicator.allgather(Int64(events.count))
+    let total = Int(counts.reduce(0, +))
+    let offset = Int(counts.prefix(communicator.rank).reduce(0, +))
+    let group = try arm.group.createGroup("events")
+    try group.setAttribute(
+      "description", "events in person, then time order: one row per event")
+    let chunk = total > 0 ? [min(total, 65_536)] : nil
+    let level = total > 0 ? 1 : nil
+    let person = try group.createDataset(
+      "person", of: Int64.self, shape: [total], chunk: chunk, deflateLevel: level)
+    try person.write(events.person, offset: [offset], count: [events.count])
+    try describe(person, units: "1", "global person index (row of /person)")
+    let time = try group.createDataset(
+      "time", of: Double.self, shape: [total], chunk: chunk, deflateLevel: level)
+    try time.write(events.time, offset: [offset], count: [events.count])
+    try describe(time, units: "years", "time of the event since the simulation start")
+    let kind = try group.createDataset(
+      "kind", of: UInt8.self, shape: [total], chunk: chunk, deflateLevel: level)
+    try kind.write(events.kind, offset: [offset], count: [events.count])
+    let meanings = EventKind.meanings(conditionNames: layout.conditionNames)
+    try describe(kind, units: "1", "event kind; see flag_values and flag_meanings")
+    try kind.setAttribute("flag_values", meanings.map(\.code))
+    try kind.setAttribute("flag_meanings", meanings.map(\.name).joined(separator: " "))
+  }
+
+  /// Writes the value of every scenario parameter in each realisation:
+  /// `/parameters/values` [realisation, parameter], names in `/parameters/name`
+  /// order (attribute `names`, comma-separated).
+  func writeParameters(names: [String], values: [[Double]]) throws {
+    let group = try root.createGroup("parameters")
+    try group.setAttribute(
+      "description",
+      "value of every scenario parameter in each realisation (point values without draws)")
+    let dataset = try group.createDataset(
+      "values", of: Double.self, shape: [values.count, names.count])
+    let isRoot = isRootRank
+    try dataset.write(
+      isRoot ? values.flatMap { $0 } : [], offset: [0, 0],
+      count: [isRoot ? values.count : 0, names.count])
+    try describe(dataset, units: "1", "parameter values; columns named by the attribute names")
+    try dataset.setAttribute("names", names.joined(separator: ","))
+    try dataset.attachScale(realisationScale, dimension: 0)
+  }
+
+  /// Marks the file complete and closes it (collective).
+  func finish() throws {
+    try root.setAttribute("status", "complete")
+    try file.close()
+  }
+
+  /// Closes the file without marking it complete (after a failure).
+  func abandon() {
+    try? root.setAttribute("status", "failed")
+    try? file.close()
+  }
+}
+
+/// The datasets of one arm.
+final class ArmDatasets {
+  let group: H5Group
+  var floatSeries: [(RecordedVariable, H5Dataset<Float>)] = []
+  var doubleSeries: [(RecordedVariable, H5Dataset<Double>)] = []
+  var flagSeries: [(RecordedVariable, H5Dataset<UInt8>)] = []
+  var counts: [H5Dataset<Int64>] = []
+  var personYears: H5Dataset<Double>?
+
+  init(group: H5Group) { self.group = group }
+}
+
+/// The per-step summary datasets under `/arms/<arm>/summary`.
+enum SummaryColumns {
+  static func columns(conditionNames: [String]) -> [(String, String, String)] {
+    var list: [(String, String, String)] = [
+      ("alive", "1", "persons alive at the time point"),
+      ("deaths", "1", "deaths in the step ending at the time point"),
+      (
+        "cvd_events", "1",
+        "cardiovascular events (fatal and non-fatal) in the step ending at the time point"
+      ),
+      ("cvd_deaths", "1", "cardiovascular deaths in the step ending at the time point"),
+      ("other_deaths", "1", "deaths from other causes in the step ending at the time point"),
+    ]
+    for name in conditionNames {
+      list.append(("\(name)_onsets", "1", "onsets of \(name) in the step ending at the time point"))
+      list.append(("\(name)_deaths", "1", "deaths from \(name) in the step ending at the time point"))
+    }
+    list.append(("person_years", "years", "person-time lived in the step ending at the time point"))
+    return list
+  }
+
+  /// The integer columns in the order of `columns` (without person_years).
+  static func integerColumns(_ counts: StepCounts) -> [[Int64]] {
+    var list = [counts.alive, counts.deaths, counts.cvdEvents, counts.cvdDeaths, counts.otherDeaths]
+    for index in counts.conditionOnsets.indices {
+      list.append(counts.conditionOnsets[index])
+      list.append(counts.conditionDeaths[index])
+    }
+    return list
+  }
+}
+
+/// Sets the `units` and `description` attributes every dataset carries.
+private func describe<T: HDF5Scalar>(
+  _ dataset: H5Dataset<T>, units: String, _ description: String
+) throws {
+  try dataset.setAttribute("units", units)
+  try dataset.setAttribute("description", description)
+}
