@@ -29,8 +29,8 @@ let package = Package(
     .target(name: "BLASKit", dependencies: ["COpenBLAS"]),
 
     // Engine and models: pure Swift, no MPI, no HDF5.
-    .target(name: "TwinRandom"),
-    .target(name: "TwinModels", dependencies: ["BLASKit"]),
+    .target(name: "TwinRandom", exclude: ["README.md"]),
+    .target(name: "TwinModels", dependencies: ["BLASKit"], exclude: ["README.md"]),
     .target(
       name: "TwinCore",
       dependencies: ["TwinRandom", "TwinModels", .product(name: "Yams", package: "Yams")]),
@@ -46,10 +46,14 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
+    // Timing harness for scripts/bench/ (subcommand-style first argument per benchmark).
+    .executableTarget(name: "twin-sim-bench", dependencies: ["TwinModels"]),
+
     .testTarget(name: "MPIKitTests", dependencies: ["MPIKit"]),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
     .testTarget(name: "BLASKitTests", dependencies: ["BLASKit"]),
-    .testTarget(name: "TwinRandomTests", dependencies: ["TwinRandom"]),
+    .testTarget(
+      name: "TwinRandomTests", dependencies: ["TwinRandom"], exclude: ["philox4x32-kat.txt"]),
     .testTarget(name: "TwinModelsTests", dependencies: ["TwinModels"]),
     .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
   ],
