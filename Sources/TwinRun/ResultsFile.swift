@@ -262,6 +262,18 @@ final class ResultsFile {
     try describe(kind, units: "1", "event kind; see flag_values and flag_meanings")
     try kind.setAttribute("flag_values", meanings.map(\.code))
     try kind.setAttribute("flag_meanings", meanings.map(\.name).joined(separator: " "))
+    // The row index as a dimension scale, so that netCDF readers see a named
+    // dimension `event`.
+    let index = try group.createDataset(
+      "event", of: Int64.self, shape: [total], chunk: chunk, deflateLevel: level)
+    try index.write(
+      (offset..<(offset + events.count)).map { Int64($0) }, offset: [offset],
+      count: [events.count])
+    try describe(index, units: "1", "event row index")
+    try index.makeDimensionScale(name: "event")
+    try person.attachScale(index, dimension: 0)
+    try time.attachScale(index, dimension: 0)
+    try kind.attachScale(index, dimension: 0)
   }
 
   /// Writes the value of every scenario parameter in each realisation:

@@ -120,11 +120,14 @@ public struct EventLog: Sendable, Equatable {
     self.kind.append(kind)
   }
 
-  /// Sorts stably by person, so that events are in (person, time) order: the
-  /// order is then the same whatever the decomposition over ranks.
+  /// Sorts by person, then time, then the order of appending (an onset before
+  /// the death it causes): the order is then the same whatever the
+  /// decomposition over ranks.
   mutating func sortByPerson() {
     let order = person.indices.sorted { lhs, rhs in
-      person[lhs] != person[rhs] ? person[lhs] < person[rhs] : lhs < rhs
+      if person[lhs] != person[rhs] { return person[lhs] < person[rhs] }
+      if time[lhs] != time[rhs] { return time[lhs] < time[rhs] }
+      return lhs < rhs
     }
     person = order.map { person[$0] }
     time = order.map { time[$0] }

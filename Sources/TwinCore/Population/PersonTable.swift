@@ -196,8 +196,9 @@ public enum TablePopulationBuilder {
         result.reserveCapacity(values.count)
         for (row, text) in values.enumerated() {
           guard let value = Double(text), value.isFinite else {
+            let what = column == .id ? "an integer identifier" : "a number"
             throw TableError(
-              "\(place(row)): column '\(name)': expected a number, found '\(text)'")
+              "\(place(row)): column '\(name)': expected \(what), found '\(text)'")
           }
           result.append(value)
         }
@@ -272,7 +273,14 @@ public enum TablePopulationBuilder {
     block.diabetes = try flags(.diabetes)
     block.bpTreated = try flags(.bpTreated)
     if table.columns[columnName(.id)] != nil {
-      block.personID = try numbers(.id, default: nil).map { Int64($0) }
+      // Identifiers become the HDF5 dimension `person` (integers): pseudonymise
+      // text identifiers to integers before twinning.
+      let ids = try numbers(.id, default: nil)
+      for (row, id) in ids.enumerated() where id != id.rounded() || abs(id) > 9e15 {
+        throw TableError(
+          "\(place(row)): column '\(columnName(.id))': expected an integer identifier, found \(id)")
+      }
+      block.personID = ids.map { Int64($0) }
     } else {
       block.personID = (0..<rowCount).map { Int64(table.firstRow + $0) }
     }

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+
+@testable import TwinCore
+
+/// Keeps every recorded state, for comparing runs.
+struct CapturingRecorder: SimulationRecorder {
+  var states: [ArmState] = []
+  mutating func record(_ state: ArmState) throws { states.append(state) }
+}
+
+/// A scenario with every kind of intervention and two conditions.
+let engineScenarioYAML = """
+  name: engine-test
+  seed: 7
+  time: {start_year: 2025, horizon_years: 12}
+  population:
+    size: 300
+    synthetic:
+      age: {min: 40, max: 75}
+      smoking: 0.3
+  models:
+    risk_equation: pce
+    conditions:
+      - name: ihd
+        incidence: {gompertz: {a: 0.0004, b: 0.05}}
+        prevalence: 0.05
+        relative_risks: {smoking: 2.0}
+        excess_mortality: 0.03
+      - name: stroke
+        incidence: {gompertz: {a: 0.0002, b: 0.055}}
+        prevalence: 0.02
+        relative_risks: {smoking: 1.8, ihd: 1.5}
+        excess_mortality: 0.05
+        case_fatality: 0.2
+  arms:
+    - name: baseline
+    - name: statin_a
+      interventions:
+        - {type: statin, eligibility: {min_risk10: 0.075}}
+        - {type: diet, kind: vegan, fraction: 0.5}
+    - name: statin_b
+      interventions:
+        - {type: statin, eligibility: {min_risk10: 0.075}}
+        - {type: diet, kind: vegan, fraction: 0.5}
+    - name: quit
+      interventions:
+        - {type: smoking, action: stop, from_year: 2027}
+        - {type: antihypertensive, eligibility: {min_sbp: 140}}
+  """
+
+func loadEngineScenario(_ yaml: String = engineScenarioYAML) throws -> Scenario {
+  try ScenarioLoader.load(
+    yaml: yaml, fileName: "engine-test.yaml",
+    directoryURL: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+}
+
+func simulate(
+  _ scenario: Scenario, arm armIndex: Int, range: Range<Int>
+) throws -> (states: [ArmState], counts: StepCounts, events: EventLog) {
+  let realisation = Realisation.all(scenario.uncertainty)[0]
+  var resolver = ParameterResolver(scenario: scenario, realisation: realisation)
+  let parameters = resolver.modelParameters()
+  let arms = resolver.arms()
+  guard case .synthetic(let spec) = scenario.population.source else {
+    throw TableError("test needs a synthetic population")
+  }
+  let block = PopulationSynthesizer(
+    spec: spec, startYear: scenario.time.startYear,
+    conditionPrevalences: parameters.conditions.map { ($0.name, $0.prevalence) },
+    seed: scenario.seed
+  ).block(range)
+  var recorder = CapturingRecorder()
+  let outcome = try ArmSimulator(parameters: parameters, arm: arms[armIndex], seed: scenario.seed)
+    .run(block: block, recorder: &recorder)
+  return (recorder.states, outcome.counts, outcome.events)
+}
+
+/// Bitwise equality that treats NaN payloads as values (NaN == NaN here).
+func bitwiseEqual(_ lhs: [Double], _ rhs: [Double]) -> Bool {
+  lhs.map(\.bitPattern) == rhs.map(\.bitPattern)
+}
+
+@Suite struct EngineTests {
+  @Test func armsWithIdenticalInterventionsAreBitIdentical() throws {
+    let scenario = try loadEngineScenario()
+    let a = try simulate(scenario, arm: 1, range: 0..<300)
+    let b = try simulate(scenario, arm: 2, range: 0..<300)
+    #expect(a.counts == b.counts)
+    #expect(a.events == b.events)
+    #expect(a.states.count == b.states.count)
+    for (stateA, stateB) in zip(a.states, b.states) {
+      #expect(stateA.alive == stateB.alive)
+      #expect(bitwiseEqual(stateA.sbp, stateB.sbp))
+      #expect(bitwiseEqual(stateA.totalCholesterol, stateB.totalCholesterol))
+      #expect(bitwiseEqual(stateA.risk10, stateB.risk10))
+      #expect(stateA.conditions == stateB.conditions)
+    }
+  }
+
+  @Test func interventionsChangeOutcomes() throws {
+    let scenario = try loadEngineScenario()
+    let baseline = try simulate(scenario, arm: 0, range: 0..<300)
+    let statin = try simulate(scenario, arm: 1, range: 0..<300)
+    let last = baseline.states.count - 1
+    // Statins and a vegan diet lower cholesterol for those reached.
+    let lowered = zip(baseline.states[2].totalCholesterol, statin.states[2].totalCholesterol)
+      .filter { $0.1 < $0.0 }.count
+    #expect(lowered > 100)
+    #expect(baseline.states[last].alive != statin.states[last].alive)
+  }
+
+  @Test func resultsDoNotDependOnTheBlockSplit() throws {
+    let scenario = try loadEngineScenario()
+    let whole = try simulate(scenario, arm: 3, range: 0..<300)
+    let first = try simulate(scenario, arm: 3, range: 0..<113)
+    let second = try simulate(scenario, arm: 3, range: 113..<300)
+    for (index, state) in whole.states.enumerated() {
+      #expect(state.alive == first.states[index].alive + second.states[index].alive)
+      #expect(
+        bitwiseEqual(state.sbp, first.states[index].sbp + second.states[index].sbp))
+      #expect(
+        bitwiseEqual(state.risk10, first.states[index].risk10 + second.states[index].risk10))
+    }
+    let summed = zip(first.counts.flattened, second.counts.flattened).map { $0 + $1 }
+    #expect(summed == whole.counts.flattened)
+    var joined = first.events
+    joined.person += second.events.person
+    joined.time += second.events.time
+    joined.kind += second.events.kind
+    #expect(joined == whole.events)
+  }
+
+  @Test func countsAgreeWithStatesAndEvents() throws {
+    let scenario = try loadEngineScenario()
+    let run = try simulate(scenario, arm: 0, range: 0..<300)
+    for (index, state) in run.states.enumerated() {
+      #expect(run.counts.alive[index] == Int64(state.alive.reduce(0) { $0 + Int($1) }))
+    }
+    let deaths = run.counts.deaths.reduce(0, +)
+    #expect(deaths == 300 - run.counts.alive.last!)
+    let deathKinds = Set([EventKind.cvdDeath, EventKind.otherDeath]).union(
+      (0..<2).map { EventKind.conditionDeath($0) })
+    #expect(Int64(run.events.kind.filter { deathKinds.contains($0) }.count) == deaths)
+    #expect(
+      run.counts.deaths.reduce(0, +)
+        == run.counts.cvdDeaths.reduce(0, +) + run.counts.otherDeaths.reduce(0, +))
+    // Events are in person, then time order.
+    for index in 1..<run.events.count {
+      let ordered =
+        run.events.person[index - 1] < run.events.person[index]
+        || (run.events.person[index - 1] == run.events.person[index]
+          && run.events.time[index - 1] <= run.events.time[index])
+      #expect(ordered)
+    }
+  }
+
+  @Test func blockDecompositionCoversEveryPersonOnce() {
+    for count in [0, 1, 7, 100, 1001] {
+      for ranks in 1...5 {
+        let split = BlockDecomposition(count: count, ranks: ranks)
+        let ranges = (0..<ranks).map(split.range(ofRank:))
+        #expect(ranges.map(\.count).reduce(0, +) == count)
+        for index in 1..<ranks { #expect(ranges[index].lowerBound == ranges[index - 1].upperBound) }
+        #expect(ranges.map(\.count).max()! - ranges.map(\.count).min()! <= 1)
+      }
+    }
+  }
+}
