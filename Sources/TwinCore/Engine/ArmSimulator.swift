@@ -163,9 +163,10 @@ public struct ArmSimulator: Sendable {
       let (uBackground, uCVD) = events.uniformPair(person: globalPerson, step: randomStep, draw: 0)
       var deathTime = Double.infinity
       var deathKind: UInt8 = 0
-      let backgroundHazard = parameters.background.hazard(sex: sex, ageYears: age)
-      if backgroundHazard > 0 {
-        deathTime = -Foundation.log(uBackground) / backgroundHazard
+      let backgroundTime = parameters.background.eventTime(
+        sex: sex, ageYears: age, exponential: -Foundation.log(uBackground), withinYears: dt)
+      if backgroundTime < dt {
+        deathTime = backgroundTime
         deathKind = EventKind.otherDeath
       }
 
@@ -204,18 +205,19 @@ public struct ArmSimulator: Sendable {
             deathKind = EventKind.conditionDeath(index)
           }
         } else {
-          var hazard = condition.baselineIncidence(sex: sex, ageYears: age)
-          if state.smoking[person] == 1 { hazard *= condition.relativeRiskSmoking }
-          if block.diabetes[person] == 1 { hazard *= condition.relativeRiskDiabetes }
-          if state.bpTreated[person] == 1 { hazard *= condition.relativeRiskBpTreated }
-          for (other, relativeRisk) in condition.relativeRiskConditions
+          var relativeRisk = 1.0
+          if state.smoking[person] == 1 { relativeRisk *= condition.relativeRiskSmoking }
+          if block.diabetes[person] == 1 { relativeRisk *= condition.relativeRiskDiabetes }
+          if state.bpTreated[person] == 1 { relativeRisk *= condition.relativeRiskBpTreated }
+          for (other, otherRisk) in condition.relativeRiskConditions
           where state.conditions[other][person] == 1 {
-            hazard *= relativeRisk
+            relativeRisk *= otherRisk
           }
-          guard hazard > 0 else { continue }
           let (uOnset, uFatal) = events.uniformPair(
             person: globalPerson, step: randomStep, draw: UInt32(2 + index))
-          let time = -Foundation.log(uOnset) / hazard
+          let time = condition.onsetTime(
+            sex: sex, ageYears: age, relativeRisk: relativeRisk,
+            exponential: -Foundation.log(uOnset), withinYears: dt)
           guard time < dt else { continue }
           onsetTimes.append(index: index, time: time)
           if uFatal < condition.caseFatality, time < deathTime {
