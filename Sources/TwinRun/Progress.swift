@@ -56,7 +56,9 @@ struct ProgressReporter {
   static func format(_ seconds: TimeInterval) -> String {
     guard seconds.isFinite else { return "?" }
     if seconds < 60 { return String(format: "%.1f s", seconds) }
-    if seconds < 3600 { return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60) }
+    if seconds < 3600 {
+      return String(format: "%d min %02d s", Int(seconds) / 60, Int(seconds) % 60)
+    }
     return String(format: "%d h %02d min", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
   }
 }

@@ -132,7 +132,6 @@ final class ResultsFile {
   let personScale: H5Dataset<Int64>
   let realisationScale: H5Dataset<Int32>
 
-
   /// Static per-person attributes at the start, under `/persons`.
   private func writePersons(_ block: PersonBlock) throws {
     let group = try root.createGroup("persons")
@@ -335,7 +334,8 @@ enum SummaryColumns {
     ]
     for name in conditionNames {
       list.append(("\(name)_onsets", "1", "onsets of \(name) in the step ending at the time point"))
-      list.append(("\(name)_deaths", "1", "deaths from \(name) in the step ending at the time point"))
+      list.append(
+        ("\(name)_deaths", "1", "deaths from \(name) in the step ending at the time point"))
     }
     list.append(("person_years", "years", "person-time lived in the step ending at the time point"))
     return list
@@ -343,7 +343,9 @@ enum SummaryColumns {
 
   /// The integer columns in the order of `columns` (without person_years).
   static func integerColumns(_ counts: StepCounts) -> [[Int64]] {
-    var list = [counts.alive, counts.deaths, counts.cvdEvents, counts.cvdDeaths, counts.otherDeaths]
+    var list = [
+      counts.alive, counts.deaths, counts.cvdEvents, counts.cvdDeaths, counts.otherDeaths,
+    ]
     for index in counts.conditionOnsets.indices {
       list.append(counts.conditionOnsets[index])
       list.append(counts.conditionDeaths[index])

@@ -206,7 +206,8 @@ public struct RunDriver {
       recorded: prepared.recorded, doublePrecision: scenario.output.precision == .float64,
       realisations: realisations.count, conditionNames: conditionNames)
 
-    let runID = try communicator.broadcast(communicator.isRoot ? UUID().uuidString.lowercased() : "")
+    let runID = try communicator.broadcast(
+      communicator.isRoot ? UUID().uuidString.lowercased() : "")
     let created = try communicator.broadcast(
       communicator.isRoot ? ISO8601DateFormatter().string(from: started) : "")
     let metadata = ResultMetadata(
@@ -263,7 +264,8 @@ public struct RunDriver {
         let simulator = ArmSimulator(parameters: parameters, arm: arm, seed: seed)
         let what =
           "arm \(arm.name) (\(armIndex + 1)/\(armParameters.count))"
-          + (realisations.count > 1 ? ", realisation \(realisation.index + 1)/\(realisations.count)" : "")
+          + (realisations.count > 1
+            ? ", realisation \(realisation.index + 1)/\(realisations.count)" : "")
         let outcome: (counts: StepCounts, events: EventLog)
         if realisation.index == 0 {
           var recorder = ProgressRecorder(
@@ -289,7 +291,8 @@ public struct RunDriver {
           arms[armIndex], realisation: realisation.index, counts: counts,
           isRoot: communicator.isRoot)
         if realisation.index == 0 {
-          try results.writeEvents(arms[armIndex], events: outcome.events, communicator: communicator)
+          try results.writeEvents(
+            arms[armIndex], events: outcome.events, communicator: communicator)
         }
         let armYears = Double(counts.personNanoyears.reduce(0, +)) / StepCounts.nanoyearsPerYear
         personYears += armYears

@@ -92,3 +92,25 @@ def test_cohort_with_background_mortality_reproduces_life_table(twin_sim, tmp_pa
         standard_error = lifetime[chosen].std(ddof=1) / math.sqrt(chosen.sum())
         assert abs(simulated - expected) < 4 * standard_error + 0.01, (name, simulated, expected)
         print(f"{name}: simulated {simulated:.3f} expected {expected:.3f} (SE {standard_error:.3f})")
+
+
+def test_lifelong_smoking_costs_about_a_decade_of_life(twin_sim, tmp_path):
+    """Jha 2013 (NEJM 368:341) and Doll 2004 (BMJ 328:1519): lifelong smokers
+    lose about ten years of life expectancy against never smokers. The model
+    must land in the same range (6 to 13 years from age 30)."""
+    scenario = REPO / "scenarios" / "smoking-life-expectancy.yaml"
+    result = run(["mpirun", "-n", "2", twin_sim, str(scenario), "--output", str(tmp_path),
+                  "--quiet"], env=mpirun_env())
+    assert result.returncode == 0, result.stderr
+    with h5py.File(tmp_path / "results.h5", "r") as f:
+        n = int(f.attrs["n_persons"])
+        never = f["arms/never_smoking/summary/person_years"][0, :].sum() / n
+        smoking = f["arms/lifelong_smoking/summary/person_years"][0, :].sum() / n
+        # Cardiovascular events in the first 30 years (ages 30 to 60).
+        cvd_never = f["arms/never_smoking/summary/cvd_events"][0, 1:31].sum()
+        cvd_smoking = f["arms/lifelong_smoking/summary/cvd_events"][0, 1:31].sum()
+    loss = never - smoking
+    print(f"life expectancy from 30: never {never:.2f}, lifelong {smoking:.2f}, loss {loss:.2f}")
+    assert 6 < loss < 13
+    print(f"cardiovascular events ages 30-60: never {cvd_never}, lifelong {cvd_smoking}")
+    assert cvd_smoking > 1.5 * cvd_never

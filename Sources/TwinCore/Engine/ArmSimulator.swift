@@ -164,7 +164,8 @@ public struct ArmSimulator: Sendable {
       var deathTime = Double.infinity
       var deathKind: UInt8 = 0
       let backgroundTime = parameters.background.eventTime(
-        sex: sex, ageYears: age, exponential: -Foundation.log(uBackground), withinYears: dt)
+        sex: sex, smoker: state.smoking[person] == 1, ageYears: age,
+        exponential: -Foundation.log(uBackground), withinYears: dt)
       if backgroundTime < dt {
         deathTime = backgroundTime
         deathKind = EventKind.otherDeath
@@ -175,7 +176,8 @@ public struct ArmSimulator: Sendable {
       if cvdOn {
         var hazard = annualHazard(fromTenYearRisk: state.risk10[person])
         if state.cvdHistory[person] == 1 { hazard *= parameters.cvdHistoryRelativeRisk }
-        for (index, condition) in conditions.enumerated() where state.conditions[index][person] == 1 {
+        for (index, condition) in conditions.enumerated() where state.conditions[index][person] == 1
+        {
           hazard *= condition.historyRelativeRisk
         }
         if hazard > 0 {
@@ -243,7 +245,8 @@ public struct ArmSimulator: Sendable {
         counts.conditionOnsets[index][next] += 1
         if conditions[index].countsAsCVD { counts.cvdEvents[next] += 1 }
         log.append(
-          person: Int64(globalPerson), time: stepStart + time, kind: EventKind.conditionOnset(index))
+          person: Int64(globalPerson), time: stepStart + time, kind: EventKind.conditionOnset(index)
+        )
       }
 
       guard deathTime < dt else { continue }

@@ -74,9 +74,21 @@ public struct BackgroundMortality: Sendable {
   public let hazardPerYear: [Double]
   /// Where the hazards came from (stored in the result file).
   public let source: String
+  /// Hazard multipliers for non-smokers and current smokers: with relative
+  /// risk RR and a share p of smokers in the population the table describes,
+  /// 1 / (1 - p + p RR) and RR / (1 - p + p RR), so that the mix reproduces
+  /// the table.
+  public let nonSmokerMultiplier: Double
+  public let smokerMultiplier: Double
 
   /// Builds the table from a function of (sex, completed age).
-  public init(source: String, hazard: (Sex, Int) -> Double) {
+  public init(
+    source: String, smokingRelativeRisk: Double = 1, smokingReferencePrevalence: Double = 0,
+    hazard: (Sex, Int) -> Double
+  ) {
+    let mix = 1 - smokingReferencePrevalence + smokingReferencePrevalence * smokingRelativeRisk
+    nonSmokerMultiplier = 1 / mix
+    smokerMultiplier = smokingRelativeRisk / mix
     var table: [Double] = []
     table.reserveCapacity(2 * (Self.maximumAge + 1))
     for sex in [Sex.female, .male] {
@@ -94,17 +106,18 @@ public struct BackgroundMortality: Sendable {
   }
 
   /// Time to death from `ageYears`, for a unit exponential draw `exponential`
-  /// (= -ln u), if it falls within `withinYears`; +infinity otherwise.
+  /// (= -ln u), if it falls within `withinYears`; +infinity otherwise. The
+  /// smoking multiplier scales the hazard (dividing the draw is the same).
   ///
   /// Exact for the piecewise-constant hazard: the hazard changes at each
   /// birthday inside the interval (evaluating the hazard only at the start of a
   /// step would lag ages by half a step on average and overstate survival).
   @inlinable
   public func eventTime(
-    sex: UInt8, ageYears: Double, exponential: Double, withinYears: Double
+    sex: UInt8, smoker: Bool, ageYears: Double, exponential: Double, withinYears: Double
   ) -> Double {
     var elapsed = 0.0
-    var remaining = exponential
+    var remaining = exponential / (smoker ? smokerMultiplier : nonSmokerMultiplier)
     var age = ageYears
     while elapsed < withinYears {
       let nextBirthday = age.rounded(.down) + 1

@@ -63,27 +63,31 @@ public struct ParameterResolver {
     let models = scenario.models
     let cvdOn = models.riskEquation != .none
     let cvdShare = cvdOn ? value(models.mortality.cvdShare, name: "models.mortality.cvd_share") : 0
+    let smokingRelativeRisk = value(
+      models.mortality.smokingRelativeRisk, name: "models.mortality.smoking_relative_risk")
+    let smokingPrevalence = models.mortality.smokingReferencePrevalence
     let background: BackgroundMortality
     if let gompertz = models.mortality.gompertz {
+      let hazard = TwinModels.GompertzHazard(a: gompertz.aPerYear, b: gompertz.bPerYearOfAge)
       background = BackgroundMortality(
-        source: "gompertz a=\(gompertz.aPerYear) b=\(gompertz.bPerYearOfAge)"
+        source: "gompertz a=\(gompertz.aPerYear) b=\(gompertz.bPerYearOfAge)",
+        smokingRelativeRisk: smokingRelativeRisk, smokingReferencePrevalence: smokingPrevalence
       ) { _, age in
-        // Mean hazard over the year of age [age, age + 1) of a * exp(b * x).
-        gompertz.bPerYearOfAge == 0
-          ? gompertz.aPerYear
-          : gompertz.aPerYear * exp(gompertz.bPerYearOfAge * Double(age))
-            * expm1(gompertz.bPerYearOfAge) / gompertz.bPerYearOfAge
+        // Mean hazard over the year of age [age, age + 1).
+        hazard.cumulativeHazard(fromAgeYears: Double(age), overYears: 1)
       }
     } else {
       let table = LifeTable(LifeTableID(rawValue: models.mortality.lifeTable.rawValue)!)
       background = BackgroundMortality(
-        source: "\(models.mortality.lifeTable.rawValue), cardiovascular share removed: \(cvdShare)"
+        source: "\(models.mortality.lifeTable.rawValue), cardiovascular share removed: \(cvdShare)",
+        smokingRelativeRisk: smokingRelativeRisk, smokingReferencePrevalence: smokingPrevalence
       ) { sex, age in
         table.annualHazard(ageYears: Double(age), female: sex == .female) * (1 - cvdShare)
       }
     }
     let trajectories = Trajectories(
-      sbpMmHgPerYear: value(models.trajectories.sbpMmHgPerYear, name: "models.trajectories.sbp_per_year"),
+      sbpMmHgPerYear: value(
+        models.trajectories.sbpMmHgPerYear, name: "models.trajectories.sbp_per_year"),
       totalCholesterolMmolLPerYear: value(
         models.trajectories.totalCholesterolMmolPerLPerYear,
         name: "models.trajectories.total_cholesterol_per_year"),
@@ -173,7 +177,8 @@ public struct ParameterResolver {
     }
   }
 
-  private mutating func resolve(_ intervention: Intervention, key: String) -> InterventionParameters {
+  private mutating func resolve(_ intervention: Intervention, key: String) -> InterventionParameters
+  {
     let start: InterventionParameters.Start =
       switch intervention.start {
       case .year(let year): .time(years: Double(year - scenario.time.startYear))

@@ -139,7 +139,8 @@ public enum CSVTableReader {
         }
       }
       if quoted {
-        throw TableError("\(path):\(startLine): a quoted field is not closed before the end of file")
+        throw TableError(
+          "\(path):\(startLine): a quoted field is not closed before the end of file")
       }
       fields.append(String(field))
       return (fields, startLine)
@@ -226,7 +227,8 @@ public enum TablePopulationBuilder {
           case "0", "false", "no", "n": result.append(0)
           default:
             throw TableError(
-              "\(place(row)): column '\(name)': expected 0/1, true/false or yes/no, found '\(text)'")
+              "\(place(row)): column '\(name)': expected 0/1, true/false or yes/no, found '\(text)'"
+            )
           }
         }
         return result

@@ -287,6 +287,10 @@ public struct MortalitySpec: Sendable {
   /// Share of background deaths that are cardiovascular, [0, 1); removed from
   /// background mortality when CVD is simulated explicitly.
   public var cvdShare: UncertainValue
+  /// Relative risk of background death for current smokers versus non-smokers.
+  public var smokingRelativeRisk: UncertainValue
+  /// Share of smokers in the population the background hazard describes.
+  public var smokingReferencePrevalence: Double
   /// A Gompertz hazard replacing the life table, if given.
   public var gompertz: BackgroundGompertz?
 }

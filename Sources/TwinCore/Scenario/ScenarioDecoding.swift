@@ -168,6 +168,8 @@ extension ModelsSpec {
       mortality: MortalitySpec(
         lifeTable: LifeTableChoice(rawValue: mortality.requiredString("life_table"))!,
         cvdShare: mortality.requiredUncertain("cvd_share"),
+        smokingRelativeRisk: mortality.requiredUncertain("smoking_relative_risk"),
+        smokingReferencePrevalence: mortality.requiredNumber("smoking_reference_prevalence"),
         gompertz: mortality.optionalObject("gompertz").map {
           BackgroundGompertz(
             aPerYear: $0.requiredNumber("a"), bPerYearOfAge: $0.requiredNumber("b"))

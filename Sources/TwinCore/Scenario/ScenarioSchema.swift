@@ -407,6 +407,18 @@ public enum ScenarioSchema {
           + "explicitly (ignored when `risk_equation` is `none`). Circulatory deaths are "
           + "roughly a third of German deaths (check)."),
       Field(
+        "smoking_relative_risk", .uncertain(.closed(1, 10)), .defaulted("2.8"), unit: "ratio",
+        doc:
+          "Relative risk of background (non-cardiovascular) death for current smokers versus "
+          + "non-smokers; all-cause hazard ratio about 2.8 to 3 (Jha 2013, NEJM 368:341; "
+          + "check). 1 switches the effect off."),
+      Field(
+        "smoking_reference_prevalence", .number(.closed(0, 1)), .defaulted("0.25"),
+        unit: "fraction",
+        doc:
+          "Share of current smokers in the population the background hazard describes (the "
+          + "life table's); the hazard is split so that this mix reproduces it (check)."),
+      Field(
         "gompertz", .object(backgroundGompertz), .optional,
         doc: "Background mortality a exp(b age) per year replacing the life table "
           + "(for benchmark models)."),
