@@ -24,8 +24,8 @@ let package = Package(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
     // Swift faces of the C libraries: the only code that touches C handles.
-    .target(name: "MPIKit", dependencies: ["CMPI"]),
-    .target(name: "HDF5Kit", dependencies: ["CHDF5", "MPIKit"]),
+    .target(name: "MPIKit", dependencies: ["CMPI"], exclude: ["README.md"]),
+    .target(name: "HDF5Kit", dependencies: ["CHDF5", "MPIKit"], exclude: ["README.md"]),
     .target(name: "BLASKit", dependencies: ["COpenBLAS"]),
 
     // Engine and models: pure Swift, no MPI, no HDF5.
@@ -33,10 +33,12 @@ let package = Package(
     .target(name: "TwinModels", dependencies: ["BLASKit"], exclude: ["README.md"]),
     .target(
       name: "TwinCore",
-      dependencies: ["TwinRandom", "TwinModels", .product(name: "Yams", package: "Yams")]),
+      dependencies: ["TwinRandom", "TwinModels", .product(name: "Yams", package: "Yams")],
+      exclude: ["README.md"]),
 
     // Run driver: joins the engine to MPI and HDF5.
-    .target(name: "TwinRun", dependencies: ["TwinCore", "MPIKit", "HDF5Kit"]),
+    .target(
+      name: "TwinRun", dependencies: ["TwinCore", "MPIKit", "HDF5Kit"], exclude: ["README.md"]),
 
     // Command-line face: parses arguments and composes the layers.
     .executableTarget(
