@@ -6,19 +6,6 @@
   import Darwin
 #endif
 
-/// Probability that an event with a constant hazard happens within an interval:
-/// 1 - exp(-h dt), computed as -expm1(-h dt) so that small hazards keep full precision.
-///
-/// - Parameters:
-///   - hazardPerYear: the hazard rate h, per year, >= 0.
-///   - years: the interval dt, years, >= 0.
-/// - Returns: a probability in [0, 1].
-@inlinable
-public func probability(fromHazard hazardPerYear: Double, overYears years: Double) -> Double {
-  precondition(hazardPerYear >= 0 && years >= 0, "hazard and interval must be >= 0")
-  return -expm1(-hazardPerYear * years)
-}
-
 /// Gompertz hazard h(x) = a e^(b x) per year at age x years: the background mortality and
 /// condition-incidence model of twin-sim's benchmark scenarios (YAML `gompertz: {a, b}`),
 /// Gompertz, Phil. Trans. R. Soc. 115 (1825) 513.

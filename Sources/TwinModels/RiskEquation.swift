@@ -112,6 +112,13 @@ extension RiskEquation {
     }
   }
 
+  /// The exact ages the equation covers: the published bounds are completed
+  /// years, so "40-79 years" covers exact ages [40, 80).
+  public var validAgeInterval: Range<Double> {
+    guard let age = validRanges.first(where: { $0.variable == .age }) else { return 0..<200 }
+    return age.lowerBound..<(age.upperBound + 1)
+  }
+
   /// Checks `factors` (see `validate(_:)`), then evaluates the equation.
   public func evaluate(_ factors: RiskFactors) throws(RiskInputError) -> RiskEstimate {
     try validate(factors)

@@ -88,7 +88,7 @@ import Testing
       ])
     #expect(conditions[1].relativeRisks.map(\.factor) == [.smoking, .diabetes, .condition("copd")])
     // One {a, b} applies to both sexes.
-    let bothSexes = GompertzHazard(aPerYear: .fixed(1.0e-6), bPerYearOfAge: .fixed(0.11))
+    let bothSexes = GompertzIncidence(aPerYear: .fixed(1.0e-6), bPerYearOfAge: .fixed(0.11))
     #expect(conditions[1].incidence == .gompertz(female: bothSexes, male: bothSexes))
     #expect(conditions[1].countsAsCVD)
     #expect(conditions[0].historyRelativeRisk == .fixed(1))

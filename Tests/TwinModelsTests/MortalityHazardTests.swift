@@ -6,12 +6,12 @@ import TwinModels
 //   quad(lambda x: 0.01 * math.exp(-0.02 * x), 30, 40); -math.expm1(-0.05)
 
 @Test func probabilityFromHazardIsOneMinusExpMinusHazardTimesInterval() {
-  #expect(abs(probability(fromHazard: 0.1, overYears: 0.5) - 0.04877057549928599) <= 1e-17)
-  #expect(abs(probability(fromHazard: 2.5, overYears: 2) - 0.9932620530009145) <= 1e-16)
-  #expect(probability(fromHazard: 0, overYears: 1) == 0)
-  #expect(probability(fromHazard: 0.3, overYears: 0) == 0)
+  #expect(abs(eventProbability(annualHazard: 0.1, years: 0.5) - 0.04877057549928599) <= 1e-17)
+  #expect(abs(eventProbability(annualHazard: 2.5, years: 2) - 0.9932620530009145) <= 1e-16)
+  #expect(eventProbability(annualHazard: 0, years: 1) == 0)
+  #expect(eventProbability(annualHazard: 0.3, years: 0) == 0)
   // Small hazards keep full precision (1 - exp(-1e-12) would lose four digits).
-  let small = probability(fromHazard: 1e-12, overYears: 1)
+  let small = eventProbability(annualHazard: 1e-12, years: 1)
   #expect(abs(small - 9.999999999995e-13) <= 1e-27)
 }
 

@@ -243,14 +243,13 @@ public struct CardiovascularRisk: Sendable {
 
   public init(equation: Equation) {
     self.equation = equation
-    let ranges: [ValidRange]
+    let interval: Range<Double>
     switch equation {
-    case .pooledCohort(let model): ranges = model.validRanges
-    case .framingham(let model): ranges = model.validRanges
-    case .score2(let model): ranges = model.validRanges
+    case .pooledCohort(let model): interval = model.validAgeInterval
+    case .framingham(let model): interval = model.validAgeInterval
+    case .score2(let model): interval = model.validAgeInterval
     }
-    let age = ranges.first { $0.variable == .age }
-    validAges = age?.internalBounds ?? 0...200
+    validAges = interval.lowerBound...interval.upperBound.nextDown
   }
 
   /// Ten-year risk (fraction) for `factors`, with age held inside the valid range.

@@ -68,7 +68,7 @@ public struct ParameterResolver {
     let smokingPrevalence = models.mortality.smokingReferencePrevalence
     let background: BackgroundMortality
     if let gompertz = models.mortality.gompertz {
-      let hazard = TwinModels.GompertzHazard(a: gompertz.aPerYear, b: gompertz.bPerYearOfAge)
+      let hazard = GompertzHazard(a: gompertz.aPerYear, b: gompertz.bPerYearOfAge)
       background = BackgroundMortality(
         source: "gompertz a=\(gompertz.aPerYear) b=\(gompertz.bPerYearOfAge)",
         smokingRelativeRisk: smokingRelativeRisk, smokingReferencePrevalence: smokingPrevalence

@@ -1,4 +1,5 @@
 import Foundation
+import TwinModels
 
 /// A validated scenario with every default applied: what the engine runs.
 ///
@@ -239,14 +240,14 @@ public enum RiskEquationChoice: String, Sendable, Hashable, CaseIterable {
   /// No risk equation: only declared conditions cause events.
   case none
 
-  /// The ages (years) the equation was derived for, [lower, upper): PCE 40-79
-  /// (Goff 2013), Framingham 30-74 (D'Agostino 2008), SCORE2 40-69 (SCORE2-OP
-  /// covers 70+); nil for `none`.
+  /// The exact ages (years) the equation was derived for, [lower, upper), from
+  /// the equations' own validity ranges: PCE 40-79 (Goff 2013), Framingham
+  /// 30-74 (D'Agostino 2008), SCORE2 40-69 (SCORE2-OP covers 70+); nil for `none`.
   public var validAgesYears: Range<Double>? {
     switch self {
-    case .pce: return 40..<80
-    case .framingham: return 30..<75
-    case .score2: return 40..<70
+    case .pce: return PooledCohortEquations().validAgeInterval
+    case .framingham: return Framingham2008().validAgeInterval
+    case .score2: return SCORE2(region: .moderate).validAgeInterval
     case .none: return nil
     }
   }
@@ -328,7 +329,7 @@ public struct ModelsSpec: Sendable {
 }
 
 /// A Gompertz hazard a exp(b age) per year with uncertain parameters.
-public struct GompertzHazard: Sendable, Hashable {
+public struct GompertzIncidence: Sendable, Hashable {
   /// Hazard at age 0 per year, > 0.
   public var aPerYear: UncertainValue
   /// Increase of the log-hazard per year of age, -1 ... 1.
@@ -349,7 +350,7 @@ public struct IncidenceTable: Sendable, Hashable {
 /// A condition's incidence hazard per year.
 public enum IncidenceSpec: Sendable, Hashable {
   /// Gompertz hazard by sex (the same for both when the file gives one `{a, b}`).
-  case gompertz(female: GompertzHazard, male: GompertzHazard)
+  case gompertz(female: GompertzIncidence, male: GompertzIncidence)
   case table(IncidenceTable)
 }
 

@@ -184,7 +184,7 @@ extension ModelsSpec {
   }
 }
 
-extension GompertzHazard {
+extension GompertzIncidence {
   init(validated object: ValidatedObject) {
     self.init(aPerYear: object.requiredUncertain("a"), bPerYearOfAge: object.requiredUncertain("b"))
   }
@@ -197,10 +197,10 @@ extension ConditionSpec {
     if let gompertz = incidenceObject.optionalObject("gompertz") {
       if let female = gompertz.optionalObject("female") {
         incidence = .gompertz(
-          female: GompertzHazard(validated: female),
-          male: GompertzHazard(validated: gompertz.requiredObject("male")))
+          female: GompertzIncidence(validated: female),
+          male: GompertzIncidence(validated: gompertz.requiredObject("male")))
       } else {
-        let bothSexes = GompertzHazard(validated: gompertz)
+        let bothSexes = GompertzIncidence(validated: gompertz)
         incidence = .gompertz(female: bothSexes, male: bothSexes)
       }
     } else {
