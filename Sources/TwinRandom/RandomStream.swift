@@ -105,15 +105,17 @@ public struct RandomStream: Sendable, Hashable {
     return (radius * cos(angle), radius * sin(angle))
   }
 
-  /// Maps 64 random bits to a double strictly inside (0, 1).
+  /// Maps 64 random bits to a double strictly inside (0, 1) with 53 random bits.
   ///
-  /// Takes the top 52 bits k of `high:low` and returns (k + 1/2) / 2^52: the midpoints of
-  /// 2^52 equal cells, every one exactly representable, from 2^-53 to 1 - 2^-53, symmetric
-  /// about 1/2. Why 52 and not 53 bits: (k + 1/2) / 2^53 for 53-bit k needs 54 significant
-  /// bits when k >= 2^52, so it rounds, and for k = 2^53 - 1 it rounds to exactly 1.0.
+  /// Takes the top 53 bits k of `high:low` and returns k / 2^53, every value exactly
+  /// representable (k < 2^53), from 2^-53 to 1 - 2^-53; the single word with k = 0
+  /// (probability 2^-53) maps to 2^-54 instead of 0, so that logarithms stay finite.
+  /// (The midpoint form (k + 1/2) / 2^53 would need 54 significant bits for k >= 2^52
+  /// and round the all-ones word to exactly 1.0.)
   @inlinable @inline(__always)
   public static func openUnitInterval(high: UInt32, low: UInt32) -> Double {
     let word = UInt64(high) << 32 | UInt64(low)
-    return (Double(word >> 12) + 0.5) * 0x1p-52
+    let k = word >> 11
+    return k == 0 ? 0x1p-54 : Double(k) * 0x1p-53
   }
 }

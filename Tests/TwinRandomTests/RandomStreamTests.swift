@@ -24,7 +24,9 @@ import TwinRandom
 //   def bits(seed, name, person, step, draw):
 //       key = mix(seed ^ mix(fnv(name)))
 //       return philox([person & M, person >> 32, step, draw], [key & M, key >> 32])
-//   def u(hi, lo): return ((((hi << 32) | lo) >> 12) + 0.5) * 2.0**-52
+//   def u(hi, lo):
+//       k = ((hi << 32) | lo) >> 11
+//       return k * 2.0**-53 if k else 2.0**-54
 //   # normals: r = sqrt(-2 log u1); (r cos(2 pi u2), r sin(2 pi u2))
 
 private struct StreamReference {
@@ -42,18 +44,18 @@ private let streamReferences = [
   StreamReference(
     seed: 1, name: "mortality", person: 0, step: 0, draw: 0,
     words: [0x7EA0_7085, 0x0262_137E, 0xA70E_E62B, 0x27EB_5129],
-    uniforms: (0.49463561293885794, 0.6525710921631974),
-    normals: (-0.6818307780536866, -0.9710688111772685)),
+    uniforms: (0.4946356129388578, 0.6525710921631973),
+    normals: (-0.6818307780536875, -0.9710688111772682)),
   StreamReference(
     seed: 20_250_101, name: "cvd-events", person: 123_456_789_012, step: 7, draw: 3,
     words: [0xE4D6_FEEC, 0xA493_34FE, 0xDDCC_F08B, 0x79FA_587A],
-    uniforms: (0.89390557553686, 0.8664083805578938),
-    normals: (0.31633804507997293, -0.35247765945992837)),
+    uniforms: (0.8939055755368599, 0.8664083805578938),
+    normals: (0.3163380450799731, -0.35247765945992854)),
   StreamReference(
     seed: .max, name: "", person: .max, step: .max, draw: .max,
     words: [0x826C_F56C, 0x42C6_69CD, 0x669A_A429, 0x28E8_6250],
-    uniforms: (0.509475077563161, 0.40079713826063),
-    normals: (-0.9429642536468491, 0.677913786801014)),
+    uniforms: (0.509475077563161, 0.4007971382606299),
+    normals: (-0.9429642536468488, 0.6779137868010144)),
 ]
 
 @Test func streamMatchesIndependentPythonImplementationOfDocumentedLayout() {
@@ -139,11 +141,17 @@ private let streamReferences = [
 }
 
 @Test func uniformsStayStrictlyInsideZeroOneAtBitAndCounterExtremes() {
-  #expect(RandomStream.openUnitInterval(high: 0, low: 0) == 0x1p-53)
+  #expect(RandomStream.openUnitInterval(high: 0, low: 0) == 0x1p-54)
+  #expect(RandomStream.openUnitInterval(high: 0, low: 0x7FF) == 0x1p-54)
+  #expect(RandomStream.openUnitInterval(high: 0, low: 0x800) == 0x1p-53)
   #expect(RandomStream.openUnitInterval(high: .max, low: .max) == 1 - 0x1p-53)
   #expect(RandomStream.openUnitInterval(high: .max, low: .max) < 1)
-  #expect(RandomStream.openUnitInterval(high: 0x8000_0000, low: 0) == 0.5 + 0x1p-53)
-  // Why 52 bits: the 53-bit midpoint formula rounds the all-ones word to exactly 1.
+  #expect(RandomStream.openUnitInterval(high: 0x8000_0000, low: 0) == 0.5)
+  // 53 random bits: the lowest bit of k changes the value.
+  #expect(
+    RandomStream.openUnitInterval(high: 0x8000_0000, low: 0x800)
+      == 0.5 + 0x1p-53)
+  // Why not the midpoint form: it rounds the all-ones word to exactly 1.
   #expect((Double(UInt64.max >> 11) + 0.5) * 0x1p-53 == 1)
   for seed: UInt64 in [0, 1, .max] {
     for name in ["", "x", "mortality"] {
