@@ -165,7 +165,8 @@ public struct ArmSimulator: Sendable {
       var deathKind: UInt8 = 0
       let backgroundTime = parameters.background.eventTime(
         sex: sex, smoker: state.smoking[person] == 1, ageYears: age,
-        exponential: -Foundation.log(uBackground), withinYears: dt)
+        exponential: -Foundation.log(uBackground), withinYears: dt,
+        exactTiming: parameters.exactHazardTiming)
       if backgroundTime < dt {
         deathTime = backgroundTime
         deathKind = EventKind.otherDeath
@@ -219,7 +220,8 @@ public struct ArmSimulator: Sendable {
             person: globalPerson, step: randomStep, draw: UInt32(2 + index))
           let time = condition.onsetTime(
             sex: sex, ageYears: age, relativeRisk: relativeRisk,
-            exponential: -Foundation.log(uOnset), withinYears: dt)
+            exponential: -Foundation.log(uOnset), withinYears: dt,
+            exactTiming: parameters.exactHazardTiming)
           guard time < dt else { continue }
           onsetTimes.append(index: index, time: time)
           if uFatal < condition.caseFatality, time < deathTime {

@@ -21,6 +21,9 @@ public struct ModelParameters: Sendable {
   public var trajectories: Trajectories
   /// Hazard-based conditions, in scenario order.
   public var conditions: [ConditionParameters]
+  /// Age-dependent hazards follow the age within a step (true) or are held at
+  /// the age at the step's start (false, `hazard_timing: step_start`).
+  public var exactHazardTiming: Bool = true
 
   public init(
     stepYears: Double, steps: Int, cardiovascularRisk: CardiovascularRisk?,
@@ -80,12 +83,15 @@ public struct BackgroundMortality: Sendable {
   /// the table.
   public let nonSmokerMultiplier: Double
   public let smokerMultiplier: Double
+  /// A continuous Gompertz hazard a e^(b age) replacing the table (`mortality.gompertz`).
+  public let gompertz: (a: Double, b: Double)?
 
   /// Builds the table from a function of (sex, completed age).
   public init(
     source: String, smokingRelativeRisk: Double = 1, smokingReferencePrevalence: Double = 0,
-    hazard: (Sex, Int) -> Double
+    gompertz: (a: Double, b: Double)? = nil, hazard: (Sex, Int) -> Double
   ) {
+    self.gompertz = gompertz
     let mix = 1 - smokingReferencePrevalence + smokingReferencePrevalence * smokingRelativeRisk
     nonSmokerMultiplier = 1 / mix
     smokerMultiplier = smokingRelativeRisk / mix
@@ -101,6 +107,7 @@ public struct BackgroundMortality: Sendable {
   /// The annual hazard at `ageYears` for `sex`.
   @inlinable
   public func hazard(sex: UInt8, ageYears: Double) -> Double {
+    if let gompertz { return gompertz.a * exp(gompertz.b * ageYears) }
     let age = min(max(Int(ageYears), 0), Self.maximumAge)
     return hazardPerYear[Int(sex) * (Self.maximumAge + 1) + age]
   }
@@ -114,11 +121,25 @@ public struct BackgroundMortality: Sendable {
   /// step would lag ages by half a step on average and overstate survival).
   @inlinable
   public func eventTime(
-    sex: UInt8, smoker: Bool, ageYears: Double, exponential: Double, withinYears: Double
+    sex: UInt8, smoker: Bool, ageYears: Double, exponential: Double, withinYears: Double,
+    exactTiming: Bool = true
   ) -> Double {
     var elapsed = 0.0
     var remaining = exponential / (smoker ? smokerMultiplier : nonSmokerMultiplier)
     var age = ageYears
+    if !exactTiming {
+      let rate = hazard(sex: sex, ageYears: age)
+      let time = remaining / rate
+      return time < withinYears ? time : .infinity
+    }
+    if let gompertz {
+      // Cumulative hazard (a/b) e^(b x) (e^(b t) - 1), inverted.
+      let rateNow = gompertz.a * exp(gompertz.b * age)
+      let time =
+        gompertz.b == 0
+        ? remaining / rateNow : log1p(remaining * gompertz.b / rateNow) / gompertz.b
+      return time.isFinite && time < withinYears ? time : .infinity
+    }
     while elapsed < withinYears {
       let nextBirthday = age.rounded(.down) + 1
       let width = min(nextBirthday - age, withinYears - elapsed)
@@ -198,9 +219,15 @@ public struct ConditionParameters: Sendable {
   /// a table changes rate at its ages.
   @inlinable
   public func onsetTime(
-    sex: UInt8, ageYears: Double, relativeRisk: Double, exponential: Double, withinYears: Double
+    sex: UInt8, ageYears: Double, relativeRisk: Double, exponential: Double, withinYears: Double,
+    exactTiming: Bool = true
   ) -> Double {
     guard relativeRisk > 0 else { return .infinity }
+    if !exactTiming {
+      let rate = relativeRisk * baselineIncidence(sex: sex, ageYears: ageYears)
+      let time = exponential / rate
+      return time < withinYears ? time : .infinity
+    }
     switch incidence {
     case .gompertz(let a, let b):
       let rateNow = relativeRisk * a[Int(sex)] * exp(b[Int(sex)] * ageYears)

@@ -71,11 +71,9 @@ public struct ParameterResolver {
       let hazard = GompertzHazard(a: gompertz.aPerYear, b: gompertz.bPerYearOfAge)
       background = BackgroundMortality(
         source: "gompertz a=\(gompertz.aPerYear) b=\(gompertz.bPerYearOfAge)",
-        smokingRelativeRisk: smokingRelativeRisk, smokingReferencePrevalence: smokingPrevalence
-      ) { _, age in
-        // Mean hazard over the year of age [age, age + 1).
-        hazard.cumulativeHazard(fromAgeYears: Double(age), overYears: 1)
-      }
+        smokingRelativeRisk: smokingRelativeRisk, smokingReferencePrevalence: smokingPrevalence,
+        gompertz: (gompertz.aPerYear, gompertz.bPerYearOfAge)
+      ) { _, age in hazard.hazard(ageYears: Double(age)) }
     } else {
       let table = LifeTable(LifeTableID(rawValue: models.mortality.lifeTable.rawValue)!)
       background = BackgroundMortality(
@@ -109,13 +107,15 @@ public struct ParameterResolver {
       }
     let conditionNames = models.conditions.map(\.name)
     let conditions = models.conditions.map { condition($0, conditionNames: conditionNames) }
-    return ModelParameters(
+    var parameters = ModelParameters(
       stepYears: scenario.time.step.lengthYears, steps: scenario.time.stepCount,
       cardiovascularRisk: risk,
       cvdCaseFatality: cvdOn ? value(models.cvdCaseFatality, name: "models.cvd_case_fatality") : 0,
       cvdHistoryRelativeRisk: cvdOn
         ? value(models.cvdHistoryRelativeRisk, name: "models.cvd_history_relative_risk") : 1,
       background: background, trajectories: trajectories, conditions: conditions)
+    parameters.exactHazardTiming = models.hazardTiming == .exact
+    return parameters
   }
 
   private mutating func condition(

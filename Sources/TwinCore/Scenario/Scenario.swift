@@ -268,6 +268,14 @@ public enum PCERace: String, Sendable, Hashable {
 }
 
 /// What happens to persons whose age leaves the risk equation's validity range.
+/// How age-dependent hazards are discretised within a step.
+public enum HazardTiming: String, Sendable, Hashable {
+  /// Hazards follow the age within the step (exact for the piecewise hazards).
+  case exact
+  /// Hazards at the age at the start of the step, constant over the step.
+  case stepStart = "step_start"
+}
+
 public enum OutsideValidityPolicy: String, Sendable, Hashable {
   /// Evaluate the equation at the nearest valid age.
   case hold
@@ -318,6 +326,8 @@ public struct ModelsSpec: Sendable {
   public var score2Region: Score2Region
   public var race: PCERace
   public var outsideValidity: OutsideValidityPolicy
+  /// How age-dependent hazards are discretised within a step.
+  public var hazardTiming: HazardTiming
   /// Share of first cardiovascular events that are fatal, 0 ... 1.
   public var cvdCaseFatality: UncertainValue
   /// Hazard multiplier after a non-fatal cardiovascular event, 1 ... 10.

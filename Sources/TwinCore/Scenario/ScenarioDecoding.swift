@@ -163,6 +163,7 @@ extension ModelsSpec {
       race: PCERace(rawValue: object.requiredString("race"))!,
       outsideValidity: OutsideValidityPolicy(
         rawValue: object.requiredString("outside_validity"))!,
+      hazardTiming: HazardTiming(rawValue: object.requiredString("hazard_timing"))!,
       cvdCaseFatality: object.requiredUncertain("cvd_case_fatality"),
       cvdHistoryRelativeRisk: object.requiredUncertain("cvd_history_relative_risk"),
       mortality: MortalitySpec(

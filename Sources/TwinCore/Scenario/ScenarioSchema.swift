@@ -369,6 +369,19 @@ public enum ScenarioSchema {
         ]), .defaulted("hold"),
         doc: "What happens to persons whose age leaves the risk equation's validity range."),
       Field(
+        "hazard_timing",
+        .choice([
+          SchemaChoice(
+            "exact",
+            "age-dependent hazards (life table, Gompertz) follow the person's age within "
+              + "each step"),
+          SchemaChoice(
+            "step_start",
+            "every hazard is evaluated at the age at the start of the step and held for "
+              + "the step, the convention of most discrete-time microsimulations (Vivarium)"),
+        ]), .defaulted("exact"),
+        doc: "How age-dependent hazards are discretised within a step."),
+      Field(
         "cvd_case_fatality", .uncertain(fraction), .defaulted("0.25"), unit: "fraction",
         doc: "Share of first cardiovascular events that are fatal (check: scenario parameter)."),
       Field(
