@@ -235,10 +235,13 @@ public struct RunDriver {
     let firstBlock = try population(
       prepared, replicate: 0,
       prevalences: firstResolver.modelParameters().conditions.map(\.prevalence))
-    let results = try ResultsFile(
-      path: partialPath, layout: layout, metadata: metadata, block: firstBlock,
-      communicator: communicator)
-    let arms = try scenario.arms.map { try results.createArm($0.name) }
+    let timers = RunTimers()
+    let (results, arms) = try timers.measure(\.output) {
+      let results = try ResultsFile(
+        path: partialPath, layout: layout, metadata: metadata, block: firstBlock,
+        communicator: communicator)
+      return (results, try scenario.arms.map { try results.createArm($0.name) })
+    }
     var progress = ProgressReporter(
       enabled: communicator.isRoot && !options.quiet,
       totalUnits: realisations.count * scenario.arms.count * (steps + 1))
@@ -273,26 +276,34 @@ public struct RunDriver {
               arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count,
               layout: layout),
             progress: progress, done: done, steps: steps, what: what,
-            communicator: communicator, countAlive: !options.quiet)
-          outcome = try simulator.run(block: block, recorder: &recorder)
+            communicator: communicator, countAlive: !options.quiet, timers: timers)
+          outcome = try timers.measure(\.simulation) {
+            try simulator.run(block: block, recorder: &recorder)
+          }
           progress = recorder.progress
         } else {
           var recorder = ProgressRecorder(
             inner: DiscardingRecorder(), progress: progress, done: done, steps: steps,
-            what: what, communicator: communicator, countAlive: !options.quiet)
-          outcome = try simulator.run(block: block, recorder: &recorder)
+            what: what, communicator: communicator, countAlive: !options.quiet, timers: timers)
+          outcome = try timers.measure(\.simulation) {
+            try simulator.run(block: block, recorder: &recorder)
+          }
           progress = recorder.progress
         }
         done += steps + 1
-        let summed = try communicator.allreduce(outcome.counts.flattened, .sum)
+        let summed = try timers.measure(\.communication) {
+          try communicator.allreduce(outcome.counts.flattened, .sum)
+        }
         let counts = StepCounts(
           flattened: summed, timePoints: steps + 1, conditionCount: conditionNames.count)
-        try results.writeSummary(
-          arms[armIndex], realisation: realisation.index, counts: counts,
-          isRoot: communicator.isRoot)
-        if realisation.index == 0 {
-          try results.writeEvents(
-            arms[armIndex], events: outcome.events, communicator: communicator)
+        try timers.measure(\.output) {
+          try results.writeSummary(
+            arms[armIndex], realisation: realisation.index, counts: counts,
+            isRoot: communicator.isRoot)
+          if realisation.index == 0 {
+            try results.writeEvents(
+              arms[armIndex], events: outcome.events, communicator: communicator)
+          }
         }
         let armYears = Double(counts.personNanoyears.reduce(0, +)) / StepCounts.nanoyearsPerYear
         personYears += armYears
@@ -302,8 +313,10 @@ public struct RunDriver {
             + String(format: "%.1f", armYears))
       }
     }
-    try results.writeParameters(names: parameterNames, values: parameterValues)
-    try results.finish()
+    try timers.measure(\.output) {
+      try results.writeParameters(names: parameterNames, values: parameterValues)
+      try results.finish()
+    }
     if communicator.isRoot {
       try FileManager.default.moveItem(atPath: partialPath, toPath: finalPath)
     }
@@ -313,6 +326,7 @@ public struct RunDriver {
       "wrote \(finalPath): \(scenario.arms.count) arms x \(prepared.personCount) persons x "
         + "\(scenario.time.horizonYears) years, \(realisations.count) realisation(s), "
         + String(format: "%.3g person-years/s", personYears / max(seconds, 1e-9)))
+    prepared.log?.write(timers.report(totalSeconds: seconds))
     prepared.log?.write("complete: \(finalPath) in \(String(format: "%.2f", seconds)) s")
     return RunSummary(resultsPath: finalPath, personYears: personYears, seconds: seconds)
   }
@@ -352,13 +366,16 @@ struct ProgressRecorder<Inner: SimulationRecorder>: SimulationRecorder {
   let communicator: Communicator
   /// Whether progress is shown (`--quiet` not given): the same on every rank.
   let countAlive: Bool
+  let timers: RunTimers
 
   mutating func record(_ state: ArmState) throws {
-    try inner.record(state)
+    try timers.measure(\.output) { try inner.record(state) }
     guard countAlive else { return }
     // Every rank takes part in the count (the same on all ranks); rank 0 prints.
     let localAlive = Int64(state.alive.reduce(0) { $0 + Int($1) })
-    let alive = try communicator.allreduce(localAlive, .sum)
+    let alive = try timers.measure(\.communication) {
+      try communicator.allreduce(localAlive, .sum)
+    }
     progress.update(
       doneUnits: done + state.timeIndex + 1,
       what: "\(what), step \(state.timeIndex)/\(steps), \(alive) alive")
@@ -381,4 +398,41 @@ final class RunLog {
   }
 
   deinit { try? handle.close() }
+}
+
+/// Where a rank's time goes: the simulation loop (including the recorder's
+/// time, which is subtracted for the models' share), HDF5 output, and MPI
+/// communication outside HDF5 (HDF5's own MPI-IO counts as output).
+final class RunTimers {
+  var simulation = 0.0
+  var output = 0.0
+  var communication = 0.0
+  /// Output and communication time spent inside the simulation loop.
+  private var nestedInSimulation = 0.0
+  private var depth = 0
+
+  func measure<T>(_ slot: ReferenceWritableKeyPath<RunTimers, Double>, _ body: () throws -> T)
+    rethrows -> T
+  {
+    let start = DispatchTime.now().uptimeNanoseconds
+    depth += 1
+    defer {
+      depth -= 1
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      self[keyPath: slot] += seconds
+      if depth > 0 && slot != \RunTimers.simulation { nestedInSimulation += seconds }
+    }
+    return try body()
+  }
+
+  /// Seconds in the models: the simulation loop without its output and communication.
+  var models: Double { simulation - nestedInSimulation }
+
+  func report(totalSeconds: Double) -> String {
+    let other = totalSeconds - models - output - communication
+    return String(
+      format: "timing (rank 0): total %.3f s, models %.3f s, output (HDF5) %.3f s, "
+        + "MPI %.3f s, other (set-up, population) %.3f s",
+      totalSeconds, models, output, communication, other)
+  }
 }
