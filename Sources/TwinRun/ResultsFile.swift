@@ -235,6 +235,47 @@ final class ResultsFile {
     }
   }
 
+  /// Writes, for every summary dataset, its mean, 95 % interval (2.5 and 97.5
+  /// percentiles, linear interpolation) and Monte Carlo standard error (sd /
+  /// sqrt(R)) over the realisations, per time point, under
+  /// `/arms/<arm>/summary_statistics/` (`<name>_mean`, `_lower95`, `_upper95`,
+  /// `_mcse`). Rank 0 holds the counts of every realisation.
+  func writeSummaryStatistics(_ arm: ArmDatasets, realisations: [StepCounts], isRoot: Bool) throws {
+    let group = try arm.group.createGroup("summary_statistics")
+    try group.setAttribute(
+      "description",
+      "statistics over realisations of each summary dataset: mean, 2.5 and 97.5 percentiles, "
+        + "Monte Carlo standard error (NaN with one realisation)")
+    let timePoints = layout.times.count
+    let names = SummaryColumns.columns(conditionNames: layout.conditionNames)
+    // Columns per realisation, in the order of `names`.
+    let perRealisation: [[[Double]]] = realisations.map { counts in
+      SummaryColumns.integerColumns(counts).map { $0.map(Double.init) }
+        + [counts.personNanoyears.map { Double($0) / StepCounts.nanoyearsPerYear }]
+    }
+    for (column, (name, units, text)) in names.enumerated() {
+      var statistics: [[Double]] = [[], [], [], []]
+      if isRoot {
+        for time in 0..<timePoints {
+          let values = perRealisation.map { $0[column][time] }
+          let summary = RealisationStatistics(values)
+          statistics[0].append(summary.mean)
+          statistics[1].append(summary.lower95)
+          statistics[2].append(summary.upper95)
+          statistics[3].append(summary.standardError)
+        }
+      }
+      for (index, suffix) in ["mean", "lower95", "upper95", "mcse"].enumerated() {
+        let dataset = try group.createDataset(
+          "\(name)_\(suffix)", of: Double.self, shape: [timePoints])
+        try dataset.write(
+          isRoot ? statistics[index] : [], offset: [0], count: [isRoot ? timePoints : 0])
+        try describe(dataset, units: units, "\(suffix) over realisations: \(text)")
+        try dataset.attachScale(timeScale, dimension: 0)
+      }
+    }
+  }
+
   /// Writes the events table of an arm, each rank its own events after those
   /// of lower ranks (so the table is in person, then time order).
   func writeEvents(_ arm: ArmDatasets, events: EventLog, communicator: Communicator) throws {
@@ -360,4 +401,37 @@ private func describe<T: HDF5Scalar>(
 ) throws {
   try dataset.setAttribute("units", units)
   try dataset.setAttribute("description", description)
+}
+
+/// Mean, 95 % interval and Monte Carlo standard error of one quantity over
+/// realisations.
+struct RealisationStatistics {
+  let mean: Double
+  let lower95: Double
+  let upper95: Double
+  let standardError: Double
+
+  init(_ values: [Double]) {
+    let count = Double(values.count)
+    let average = values.reduce(0, +) / count
+    mean = average
+    let sorted = values.sorted()
+    lower95 = Self.percentile(sorted, 0.025)
+    upper95 = Self.percentile(sorted, 0.975)
+    if values.count > 1 {
+      let variance = values.reduce(0) { $0 + ($1 - average) * ($1 - average) } / (count - 1)
+      standardError = (variance / count).squareRoot()
+    } else {
+      standardError = .nan
+    }
+  }
+
+  /// Percentile with linear interpolation between order statistics (numpy's default).
+  static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+    let position = fraction * Double(sorted.count - 1)
+    let below = Int(position.rounded(.down))
+    let above = min(below + 1, sorted.count - 1)
+    let weight = position - Double(below)
+    return sorted[below] * (1 - weight) + sorted[above] * weight
+  }
 }

@@ -245,6 +245,7 @@ public struct RunDriver {
     var progress = ProgressReporter(
       enabled: communicator.isRoot && !options.quiet,
       totalUnits: realisations.count * scenario.arms.count * (steps + 1))
+    var countsByArm = [[StepCounts]](repeating: [], count: scenario.arms.count)
     var parameterNames: [String] = []
     var parameterValues: [[Double]] = []
     var personYears = 0.0
@@ -296,6 +297,7 @@ public struct RunDriver {
         }
         let counts = StepCounts(
           flattened: summed, timePoints: steps + 1, conditionCount: conditionNames.count)
+        countsByArm[armIndex].append(counts)
         try timers.measure(\.output) {
           try results.writeSummary(
             arms[armIndex], realisation: realisation.index, counts: counts,
@@ -314,6 +316,10 @@ public struct RunDriver {
       }
     }
     try timers.measure(\.output) {
+      for (index, arm) in arms.enumerated() {
+        try results.writeSummaryStatistics(
+          arm, realisations: countsByArm[index], isRoot: communicator.isRoot)
+      }
       try results.writeParameters(names: parameterNames, values: parameterValues)
       try results.finish()
     }

@@ -244,3 +244,22 @@ def test_xarray_opens_the_events_table(single_rank_result):
     events = xr.open_dataset(single_rank_result, engine="h5netcdf", group="arms/quit/events")
     assert events["kind"].dims == ("event",)
     assert events.sizes["event"] == len(events["person"])
+
+
+def test_summary_statistics_over_realisations_match_numpy(single_rank_result):
+    with h5py.File(single_rank_result, "r") as f:
+        for arm in ["baseline", "quit"]:
+            summary = f[f"arms/{arm}/summary"]
+            statistics = f[f"arms/{arm}/summary_statistics"]
+            for name in ["alive", "deaths", "cvd_events", "ihd_onsets", "person_years"]:
+                values = summary[name][...].astype(float)
+                assert values.shape[0] == 4
+                np.testing.assert_allclose(statistics[f"{name}_mean"][...], values.mean(axis=0),
+                                           rtol=1e-12)
+                np.testing.assert_allclose(statistics[f"{name}_lower95"][...],
+                                           np.percentile(values, 2.5, axis=0), rtol=1e-12)
+                np.testing.assert_allclose(statistics[f"{name}_upper95"][...],
+                                           np.percentile(values, 97.5, axis=0), rtol=1e-12)
+                np.testing.assert_allclose(
+                    statistics[f"{name}_mcse"][...],
+                    values.std(axis=0, ddof=1) / np.sqrt(values.shape[0]), rtol=1e-9, atol=1e-12)
