@@ -112,8 +112,16 @@ public final class H5File: H5Object {
     try checkStatus(H5Fclose(fileID), "close '\(filePath)'")
   }
 
+  /// Closing without `close()` (the object is released). A parallel file is
+  /// not closed here: closing is collective, and a file released while
+  /// unwinding an error on one rank would wait for ranks that never come. The
+  /// job is aborted in that case; the file stays incomplete.
   override func closeHandle() {
     guard id >= 0 else { return }
+    if isParallel {
+      id = -1
+      return
+    }
     children.closeAll()
     H5Pclose(transferList)
     H5Fclose(id)

@@ -65,10 +65,13 @@ public struct RunDriver {
     let prepared = try prepare()
     do {
       return try simulate(prepared, started: started)
-    } catch let failure as RunFailure {
-      throw failure
     } catch {
-      throw .failed("\(error)")
+      // A failure on one rank, during the run: the other ranks may wait in a
+      // collective call for this one, so end the whole job now, before
+      // anything (like closing the result file, a collective call) waits for
+      // them. The file stays `results.h5.partial`, never marked complete.
+      prepared.log?.write("failed on rank \(communicator.rank): \(error)")
+      communicator.abort(message: "run failed: \(error)")
     }
   }
 
@@ -236,6 +239,7 @@ public struct RunDriver {
       prepared, replicate: 0,
       prevalences: firstResolver.modelParameters().conditions.map(\.prevalence))
     let timers = RunTimers()
+    let injectedFailureStep = Self.injectedFailure(rank: communicator.rank)
     let (results, arms) = try timers.measure(\.output) {
       let results = try ResultsFile(
         path: partialPath, layout: layout, metadata: metadata, block: firstBlock,
@@ -277,7 +281,8 @@ public struct RunDriver {
               arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count,
               layout: layout),
             progress: progress, done: done, steps: steps, what: what,
-            communicator: communicator, countAlive: !options.quiet, timers: timers)
+            communicator: communicator, countAlive: !options.quiet, timers: timers,
+            injectedFailureStep: done == 0 ? injectedFailureStep : nil)
           outcome = try timers.measure(\.simulation) {
             try simulator.run(block: block, recorder: &recorder)
           }
@@ -285,7 +290,8 @@ public struct RunDriver {
         } else {
           var recorder = ProgressRecorder(
             inner: DiscardingRecorder(), progress: progress, done: done, steps: steps,
-            what: what, communicator: communicator, countAlive: !options.quiet, timers: timers)
+            what: what, communicator: communicator, countAlive: !options.quiet, timers: timers,
+            injectedFailureStep: nil)
           outcome = try timers.measure(\.simulation) {
             try simulator.run(block: block, recorder: &recorder)
           }
@@ -337,6 +343,17 @@ public struct RunDriver {
     return RunSummary(resultsPath: finalPath, personYears: personYears, seconds: seconds)
   }
 
+  /// The step at which this rank fails on purpose, from
+  /// `TWIN_SIM_INJECT_FAILURE=RANK:STEP` (for tests of failure handling).
+  static func injectedFailure(rank: Int) -> Int? {
+    guard let text = ProcessInfo.processInfo.environment["TWIN_SIM_INJECT_FAILURE"] else {
+      return nil
+    }
+    let parts = text.split(separator: ":").compactMap { Int($0) }
+    guard parts.count == 2, parts[0] == rank else { return nil }
+    return parts[1]
+  }
+
   /// The persons of this rank for one replicate, with the conditions present
   /// at the start drawn from `prevalences` (scenario order).
   private func population(
@@ -374,7 +391,16 @@ struct ProgressRecorder<Inner: SimulationRecorder>: SimulationRecorder {
   let countAlive: Bool
   let timers: RunTimers
 
+  /// Set from `TWIN_SIM_INJECT_FAILURE=RANK:STEP` to test failure handling:
+  /// that rank fails at that time point of the first arm (docs/operations.md).
+  let injectedFailureStep: Int?
+
   mutating func record(_ state: ArmState) throws {
+    if let injectedFailureStep, state.timeIndex == injectedFailureStep {
+      throw RunFailure.failed(
+        "injected failure on rank \(communicator.rank) at step \(injectedFailureStep) "
+          + "(TWIN_SIM_INJECT_FAILURE)")
+    }
     try timers.measure(\.output) { try inner.record(state) }
     guard countAlive else { return }
     // Every rank takes part in the count (the same on all ranks); rank 0 prints.

@@ -26,9 +26,9 @@ def twin_sim() -> str:
     return binary
 
 
-def run(cmd, **kwargs) -> subprocess.CompletedProcess:
+def run(cmd, timeout=600, **kwargs) -> subprocess.CompletedProcess:
     """Runs a command, capturing text output; never raises on non-zero exit."""
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kwargs)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kwargs)
 
 
 def mpirun_env() -> dict:

@@ -263,3 +263,82 @@ def test_summary_statistics_over_realisations_match_numpy(single_rank_result):
                 np.testing.assert_allclose(
                     statistics[f"{name}_mcse"][...],
                     values.std(axis=0, ddof=1) / np.sqrt(values.shape[0]), rtol=1e-9, atol=1e-12)
+
+
+def test_hdf5_table_cohort_with_column_mapping(twin_sim, tmp_path):
+    rng = np.random.default_rng(5)
+    n = 500
+    with h5py.File(tmp_path / "cohort.h5", "w") as f:
+        g = f.create_group("clinic")
+        g["patient"] = np.arange(7000, 7000 + n)
+        g["sex_code"] = rng.integers(1, 3, n)          # 1 female, 2 male
+        g["age"] = rng.uniform(45, 70, n)
+        g["sbp"] = rng.normal(135, 15, n)
+        g["tc_mgdl"] = rng.normal(210, 30, n)
+        g["hdl_mgdl"] = rng.normal(52, 10, n)
+        g["smoking"] = rng.integers(0, 2, n).astype(np.uint8)
+    scenario = tmp_path / "h5table.yaml"
+    scenario.write_text(textwrap.dedent(
+        """\
+        name: h5-table
+        time: {horizon_years: 5}
+        population:
+          table:
+            path: cohort.h5
+            group: /clinic
+            columns: {id: patient, sex: sex_code, total_cholesterol: tc_mgdl, hdl: hdl_mgdl}
+            sex_values: {female: "1", male: "2"}
+            units: {total_cholesterol: mg/dL, hdl: mg/dL}
+        models: {risk_equation: pce}
+        """))
+    result = launch(twin_sim, scenario, tmp_path / "out", ranks=2)
+    assert result.returncode == 0, result.stderr
+    with h5py.File(tmp_path / "cohort.h5", "r") as source, \
+            h5py.File(tmp_path / "out" / "results.h5", "r") as f:
+        clinic = source["clinic"]
+        np.testing.assert_array_equal(f["person"][...], clinic["patient"][...])
+        np.testing.assert_array_equal(f["persons/sex"][...], clinic["sex_code"][...] - 1)
+        np.testing.assert_allclose(f["persons/total_cholesterol"][...],
+                                   clinic["tc_mgdl"][...] / 38.67, rtol=1e-12)
+        np.testing.assert_array_equal(f["persons/smoking"][...], clinic["smoking"][...])
+        assert np.isnan(f["persons/bmi"][...]).all()  # not in the table
+
+
+def test_monthly_steps_and_float64_precision(twin_sim, tmp_path):
+    scenario = tmp_path / "monthly.yaml"
+    scenario.write_text(textwrap.dedent(
+        """\
+        name: monthly
+        time: {horizon_years: 3, step: month}
+        population: {size: 400, synthetic: {age: {min: 50, max: 60}}}
+        output: {record: [alive, sbp], precision: float64}
+        """))
+    result = launch(twin_sim, scenario, tmp_path / "out", ranks=2)
+    assert result.returncode == 0, result.stderr
+    with h5py.File(tmp_path / "out" / "results.h5", "r") as f:
+        assert f.attrs["time_step"] == "month"
+        np.testing.assert_allclose(f["time"][...], np.arange(37) / 12.0)
+        assert f["arms/baseline/sbp"].dtype == np.float64
+        sbp = f["arms/baseline/sbp"][...]
+        alive = f["arms/baseline/alive"][...]
+        # SBP drifts 0.6 mmHg per year: a month adds 0.05 mmHg while alive.
+        both = (alive[:, 1] == 1) & (alive[:, 0] == 1)
+        np.testing.assert_allclose(sbp[both, 1] - sbp[both, 0], 0.05, rtol=1e-9)
+
+
+def test_a_failing_rank_aborts_the_job_without_a_complete_file(twin_sim, scenario_file, tmp_path):
+    env = mpirun_env()
+    env["TWIN_SIM_INJECT_FAILURE"] = "1:5"
+    # Bounded: a hang would time out (and fail) instead of waiting forever.
+    result = run(["mpirun", "-n", "2", twin_sim, str(scenario_file), "--output", str(tmp_path),
+                  "--quiet"], env=env, timeout=60)
+    assert result.returncode != 0
+    assert "rank 1 of 2: run failed: injected failure on rank 1 at step 5" in result.stderr
+    assert not (tmp_path / "results.h5").exists()
+    partial = tmp_path / "results.h5.partial"
+    if partial.exists():
+        try:
+            with h5py.File(partial, "r") as f:
+                assert f.attrs["status"] != "complete"
+        except OSError:
+            pass  # left unreadable by the abort: not marked complete either
