@@ -45,6 +45,9 @@ public final class H5Dataset<T: HDF5Scalar>: H5Location {
     let datasetID = try liveID(operation)
     let fileSpace = try checkID(H5Dget_space(datasetID), operation)
     defer { H5Sclose(fileSpace) }
+    // A dataset without elements has no storage to write to (every rank sees
+    // the same extent, so every rank returns here alike).
+    if H5Sget_simple_extent_npoints(fileSpace) == 0 { return }
     var memoryDims = count.map { hsize_t($0) }
     let memorySpace = try checkID(
       H5Screate_simple(Int32(memoryDims.count), &memoryDims, nil), operation)

@@ -39,6 +39,13 @@ public final class H5Group: H5Location {
     return result > 0
   }
 
+  /// Removes the link to a direct child (collective in a parallel file). The
+  /// space it used is not reclaimed in the file.
+  public func removeMember(_ name: String) throws(HDF5Error) {
+    let operation = "remove '\(childPath(path, name))' from '\(file.filePath)'"
+    try checkStatus(H5Ldelete(try liveID(operation), name, twin_h5p_default()), operation)
+  }
+
   /// Names of the direct children, in HDF5's name order.
   public func memberNames() throws(HDF5Error) -> [String] {
     let operation = "list '\(path)' in '\(file.filePath)'"

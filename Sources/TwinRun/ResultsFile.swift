@@ -123,6 +123,22 @@ final class ResultsFile {
     armsGroup = try root.createGroup("arms")
   }
 
+  /// Reopens a result file written up to a checkpoint (collective), to go on
+  /// writing it.
+  init(
+    reopening path: String, layout: ResultLayout, range: Range<Int>, communicator: Communicator
+  ) throws {
+    self.layout = layout
+    self.range = range
+    file = try H5File.open(path: path, writable: true, communicator: communicator)
+    root = try file.root()
+    isRootRank = communicator.isRoot
+    timeScale = try root.openDataset("time", of: Double.self)
+    personScale = try root.openDataset("person", of: Int64.self)
+    realisationScale = try root.openDataset("realisation", of: Int32.self)
+    armsGroup = try root.openGroup("arms")
+  }
+
   /// `/arms`, one group per arm below it.
   private var armsGroup: H5Group!
 
@@ -200,6 +216,30 @@ final class ResultsFile {
         try describe(dataset, units: units, text)
         try attachSummaryScales(dataset)
         arm.counts.append(dataset)
+      }
+    }
+    return arm
+  }
+
+  /// Opens the datasets of an arm created before (after reopening the file).
+  func openArm(_ name: String) throws -> ArmDatasets {
+    let group = try armsGroup.openGroup(name)
+    let arm = ArmDatasets(group: group)
+    for variable in layout.recorded {
+      if variable.isFlag {
+        arm.flagSeries.append((variable, try group.openDataset(variable.name, of: UInt8.self)))
+      } else if layout.doublePrecision {
+        arm.doubleSeries.append((variable, try group.openDataset(variable.name, of: Double.self)))
+      } else {
+        arm.floatSeries.append((variable, try group.openDataset(variable.name, of: Float.self)))
+      }
+    }
+    let summary = try group.openGroup("summary")
+    for (name, _, _) in SummaryColumns.columns(conditionNames: layout.conditionNames) {
+      if name == "person_years" {
+        arm.personYears = try summary.openDataset(name, of: Double.self)
+      } else {
+        arm.counts.append(try summary.openDataset(name, of: Int64.self))
       }
     }
     return arm
@@ -341,16 +381,25 @@ final class ResultsFile {
     try file.close()
   }
 
-  /// Closes the file without marking it complete (after a failure).
-  func abandon() {
-    try? root.setAttribute("status", "failed")
-    try? file.close()
+  /// Closes the file without marking it complete (collective), for a checkpoint.
+  func close() throws {
+    try file.close()
+  }
+
+  /// Marks the file complete and removes what only a checkpoint needed
+  /// (collective); records the rank count of the run that finished it.
+  func finish(mpiRanks: Int) throws {
+    if try root.contains(CheckpointFile.groupName) {
+      try root.removeMember(CheckpointFile.groupName)
+    }
+    try root.setAttribute("mpi_ranks", Int64(mpiRanks))
+    try finish()
   }
 }
 
 /// The datasets of one arm.
 final class ArmDatasets {
-  let group: H5Group
+  private(set) var group: H5Group
   var floatSeries: [(RecordedVariable, H5Dataset<Float>)] = []
   var doubleSeries: [(RecordedVariable, H5Dataset<Double>)] = []
   var flagSeries: [(RecordedVariable, H5Dataset<UInt8>)] = []
@@ -358,6 +407,16 @@ final class ArmDatasets {
   var personYears: H5Dataset<Double>?
 
   init(group: H5Group) { self.group = group }
+
+  /// Takes over the handles of `other` (the same arm, reopened after a checkpoint).
+  func replace(with other: ArmDatasets) {
+    group = other.group
+    floatSeries = other.floatSeries
+    doubleSeries = other.doubleSeries
+    flagSeries = other.flagSeries
+    counts = other.counts
+    personYears = other.personYears
+  }
 }
 
 /// The per-step summary datasets under `/arms/<arm>/summary`.

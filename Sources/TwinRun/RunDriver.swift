@@ -10,11 +10,38 @@ public struct RunOptions: Sendable {
   public var outputDirectory: String?
   /// No progress on standard error.
   public var quiet: Bool
+  /// Write a checkpoint every this many steps (nil: not by steps).
+  public var checkpointEverySteps: Int?
+  /// Write a checkpoint when this many minutes passed since the last (nil: not by time).
+  public var checkpointEveryMinutes: Double?
+  /// Continue from the newest valid checkpoint of the run folder.
+  public var resume: Bool
+  /// Complete checkpoints kept (the newest); older ones are removed.
+  public var keepCheckpoints: Int
 
-  public init(outputDirectory: String? = nil, quiet: Bool = false) {
+  public init(
+    outputDirectory: String? = nil, quiet: Bool = false, checkpointEverySteps: Int? = nil,
+    checkpointEveryMinutes: Double? = nil, resume: Bool = false, keepCheckpoints: Int = 2
+  ) {
     self.outputDirectory = outputDirectory
     self.quiet = quiet
+    self.checkpointEverySteps = checkpointEverySteps
+    self.checkpointEveryMinutes = checkpointEveryMinutes
+    self.resume = resume
+    self.keepCheckpoints = keepCheckpoints
   }
+}
+
+/// Exit codes of `twin-sim run` (docs/operations.md).
+public enum RunExitCode {
+  /// The run finished; results.h5 is complete.
+  public static let complete: Int32 = 0
+  /// A failure during the run; the job was aborted; no complete file.
+  public static let failed: Int32 = 1
+  /// Invalid input, found before anything was simulated.
+  public static let invalidInput: Int32 = 2
+  /// Stopped on SIGTERM or SIGUSR1 after writing a checkpoint: resume with --resume.
+  public static let checkpointedForResume: Int32 = 3
 }
 
 /// Why a run did not complete. `invalidInput` is found before any simulation
@@ -31,11 +58,13 @@ public enum RunFailure: Error, CustomStringConvertible {
   }
 }
 
-/// What a finished run produced.
+/// What a run produced.
 public struct RunSummary: Sendable {
   public var resultsPath: String
   public var personYears: Double
   public var seconds: Double
+  /// Stopped by a signal after writing a checkpoint (not complete).
+  public var stoppedForResume: Bool = false
 }
 
 /// Runs a scenario on every rank of `communicator`: checks all input first,
@@ -70,8 +99,9 @@ public struct RunDriver {
       // collective call for this one, so end the whole job now, before
       // anything (like closing the result file, a collective call) waits for
       // them. The file stays `results.h5.partial`, never marked complete.
-      prepared.log?.write("failed on rank \(communicator.rank): \(error)")
-      communicator.abort(message: "run failed: \(error)")
+      let message = "\(error)" + DiskSpace.hint(for: prepared.directory)
+      prepared.log?.write("failed on rank \(communicator.rank): \(message)")
+      communicator.abort(message: "run failed: \(message)")
     }
   }
 
@@ -85,6 +115,8 @@ public struct RunDriver {
     var directory: URL
     var recorded: [RecordedVariable]
     var log: RunLog?
+    /// The checkpoint to resume from (agreed by all ranks), if resuming.
+    var resumeFrom: CheckpointManifest?
   }
 
   /// Everything that can be wrong with the input, checked on every rank and
@@ -157,17 +189,48 @@ public struct RunDriver {
           throw TableError("cannot create files in \(directory.path)")
         }
         try? FileManager.default.removeItem(at: probe)
+        try RunFolderLock.acquire(directory: directory)
         try Data(scenario.sourceYAML.utf8).write(
           to: directory.appendingPathComponent(FileName.scenario))
         log = try RunLog(url: directory.appendingPathComponent(FileName.log))
+      } catch let error as RunFolderLock.Busy {
+        problem = error.description
       } catch {
         problem = "output folder \(directory.path): not writable: \(error)"
       }
     }
     try agree(problem)
+
+    // The checkpoint to resume from: rank 0 checks sizes and checksums.
+    var resumeFrom: CheckpointManifest?
+    if options.resume {
+      var manifestJSON = ""
+      if communicator.isRoot {
+        do {
+          let store = CheckpointStore(directory: directory, keep: options.keepCheckpoints)
+          let (manifest, skipped) = try store.newestValid(
+            scenarioChecksum: FileChecksum.of(text: scenario.sourceYAML))
+          for line in skipped {
+            FileHandle.standardError.write(Data("twin-sim: warning: \(line)\n".utf8))
+            log?.write("resume: \(line)")
+          }
+          manifestJSON = String(decoding: try JSONEncoder().encode(manifest), as: UTF8.self)
+        } catch {
+          problem = "\(directory.path): cannot resume: \(error)"
+        }
+      }
+      try agree(problem)
+      do {
+        manifestJSON = try communicator.broadcast(manifestJSON)
+        resumeFrom = try JSONDecoder().decode(
+          CheckpointManifest.self, from: Data(manifestJSON.utf8))
+      } catch {
+        throw .failed("cannot share the checkpoint manifest: \(error)")
+      }
+    }
     return Prepared(
       scenario: scenario, personCount: personCount, range: range, table: table,
-      directory: directory, recorded: recorded, log: log)
+      directory: directory, recorded: recorded, log: log, resumeFrom: resumeFrom)
   }
 
   private func readTable(_ spec: TablePopulation, rows: Range<Int>) throws -> PersonTable {
@@ -208,54 +271,184 @@ public struct RunDriver {
       personCount: prepared.personCount, times: times, armNames: scenario.arms.map(\.name),
       recorded: prepared.recorded, doublePrecision: scenario.output.precision == .float64,
       realisations: realisations.count, conditionNames: conditionNames)
-
-    let runID = try communicator.broadcast(
-      communicator.isRoot ? UUID().uuidString.lowercased() : "")
-    let created = try communicator.broadcast(
-      communicator.isRoot ? ISO8601DateFormatter().string(from: started) : "")
-    let metadata = ResultMetadata(
-      softwareVersion: SoftwareVersion.string, scenarioYAML: scenario.sourceYAML,
-      scenarioName: scenario.name, seed: Int64(bitPattern: scenario.seed), runID: runID,
-      created: created, mpiRanks: communicator.size,
-      extra: [
-        ("time_step", scenario.time.step.rawValue),
-        ("start_year", String(scenario.time.startYear)),
-        ("risk_equation", scenario.models.riskEquation.rawValue),
-        ("outside_validity", scenario.models.outsideValidity.rawValue),
-        ("baseline_arm", scenario.baselineArmName),
-      ])
-    prepared.log?.write(
-      "run \(runID): scenario \(scenarioPath) (\(scenario.name)), \(prepared.personCount) persons, "
-        + "\(scenario.arms.count) arms, \(realisations.count) realisations, "
-        + "\(communicator.size) MPI ranks")
+    let stopSignal = StopSignal.shared
+    stopSignal.install()
 
     let partialPath = prepared.directory.appendingPathComponent(FileName.partialResults).path
     let finalPath = prepared.directory.appendingPathComponent(FileName.results).path
+    let scenarioChecksum = FileChecksum.of(text: scenario.sourceYAML)
+    let store = CheckpointStore(directory: prepared.directory, keep: options.keepCheckpoints)
     if communicator.isRoot { try? FileManager.default.removeItem(atPath: finalPath) }
+    if let manifest = prepared.resumeFrom, communicator.isRoot {
+      // Continue in a copy: the checkpoint itself stays valid for another try.
+      try? FileManager.default.removeItem(atPath: partialPath)
+      try FileManager.default.copyItem(
+        atPath: prepared.directory.appendingPathComponent(manifest.file).path,
+        toPath: partialPath)
+    }
     try communicator.barrier()
 
+    let timers = RunTimers()
+    let injectedFailureStep = Self.injectedFailure(rank: communicator.rank)
     var firstResolver = ParameterResolver(scenario: scenario, realisation: realisations[0])
     let firstBlock = try population(
       prepared, replicate: 0,
       prevalences: firstResolver.modelParameters().conditions.map(\.prevalence))
-    let timers = RunTimers()
-    let injectedFailureStep = Self.injectedFailure(rank: communicator.rank)
-    let (results, arms) = try timers.measure(\.output) {
-      let results = try ResultsFile(
-        path: partialPath, layout: layout, metadata: metadata, block: firstBlock,
+    var results: ResultsFile
+    var arms: [ArmDatasets]
+    var resumeState: CheckpointFile.State?
+    var sequence = 0
+    if let manifest = prepared.resumeFrom {
+      let interventions = scenario.arms[manifest.position.arm].interventions.count
+      resumeState = try CheckpointFile.readState(
+        path: partialPath, range: prepared.range, conditionCount: conditionNames.count,
+        interventionCount: interventions, timePoints: steps + 1,
+        holdsCounts: communicator.isRoot)
+      results = try ResultsFile(
+        reopening: partialPath, layout: layout, range: prepared.range,
         communicator: communicator)
-      return (results, try scenario.arms.map { try results.createArm($0.name) })
+      arms = try scenario.arms.map { try results.openArm($0.name) }
+      sequence = manifest.sequence
+      prepared.log?.write(
+        "resume from \(manifest.file) (realisation \(manifest.position.realisation), arm "
+          + "\(scenario.arms[manifest.position.arm].name), time point "
+          + "\(manifest.position.nextTimeIndex)) on \(communicator.size) MPI ranks")
+    } else {
+      let runID = try communicator.broadcast(
+        communicator.isRoot ? UUID().uuidString.lowercased() : "")
+      let created = try communicator.broadcast(
+        communicator.isRoot ? ISO8601DateFormatter().string(from: started) : "")
+      let metadata = ResultMetadata(
+        softwareVersion: SoftwareVersion.string, scenarioYAML: scenario.sourceYAML,
+        scenarioName: scenario.name, seed: Int64(bitPattern: scenario.seed), runID: runID,
+        created: created, mpiRanks: communicator.size,
+        extra: [
+          ("time_step", scenario.time.step.rawValue),
+          ("start_year", String(scenario.time.startYear)),
+          ("risk_equation", scenario.models.riskEquation.rawValue),
+          ("outside_validity", scenario.models.outsideValidity.rawValue),
+          ("baseline_arm", scenario.baselineArmName),
+        ])
+      prepared.log?.write(
+        "run \(runID): scenario \(scenarioPath) (\(scenario.name)), "
+          + "\(prepared.personCount) persons, \(scenario.arms.count) arms, "
+          + "\(realisations.count) realisations, \(communicator.size) MPI ranks")
+      (results, arms) = try timers.measure(\.output) {
+        let results = try ResultsFile(
+          path: partialPath, layout: layout, metadata: metadata, block: firstBlock,
+          communicator: communicator)
+        return (results, try scenario.arms.map { try results.createArm($0.name) })
+      }
+    }
+    let position = resumeState?.position ?? RunPosition(realisation: 0, arm: 0, nextTimeIndex: 0)
+    var countsByArm = [[StepCounts]](repeating: [], count: scenario.arms.count)
+    for realisationCounts in resumeState?.completed ?? [] {
+      for (armIndex, counts) in realisationCounts.enumerated() {
+        countsByArm[armIndex].append(counts)
+      }
     }
     var progress = ProgressReporter(
       enabled: communicator.isRoot && !options.quiet,
       totalUnits: realisations.count * scenario.arms.count * (steps + 1))
-    var countsByArm = [[StepCounts]](repeating: [], count: scenario.arms.count)
     var parameterNames: [String] = []
     var parameterValues: [[Double]] = []
     var personYears = 0.0
-    var done = 0
+    var done = (position.realisation * scenario.arms.count + position.arm) * (steps + 1)
+    var stepsSinceCheckpoint = 0
+    var lastCheckpoint = Date()
 
-    for realisation in realisations {
+    /// Writes a checkpoint at a step boundary (collective): flushes the
+    /// series, closes the result file, copies it, adds the engine state,
+    /// publishes it, reopens the result file.
+    func checkpoint(at position: RunPosition, saved: SavedArmState) throws {
+      sequence += 1
+      let temporary = prepared.directory.appendingPathComponent(
+        CheckpointFile.name(sequence: sequence) + ".tmp"
+      ).path
+      try timers.measure(\.output) {
+        try results.close()
+        if communicator.isRoot {
+          try? FileManager.default.removeItem(atPath: temporary)
+          try FileManager.default.copyItem(atPath: partialPath, toPath: temporary)
+        }
+        try communicator.barrier()
+        let completed = (0...position.realisation).map { realisation in
+          (0..<(realisation == position.realisation ? position.arm : scenario.arms.count)).map {
+            countsByArm[$0][realisation]
+          }
+        }
+        try CheckpointFile.writeState(
+          path: temporary, communicator: communicator, position: position, saved: saved,
+          range: prepared.range, personCount: prepared.personCount, completed: completed)
+        if communicator.isRoot {
+          try store.publish(
+            temporaryPath: temporary, sequence: sequence, position: position,
+            scenarioChecksum: scenarioChecksum, mpiRanks: communicator.size)
+        }
+        try communicator.barrier()
+        results = try ResultsFile(
+          reopening: partialPath, layout: layout, range: prepared.range,
+          communicator: communicator)
+        for (index, arm) in arms.enumerated() {
+          arm.replace(with: try results.openArm(scenario.arms[index].name))
+        }
+      }
+      lastCheckpoint = Date()
+      stepsSinceCheckpoint = 0
+      prepared.log?.write(
+        "checkpoint \(CheckpointFile.name(sequence: sequence)): realisation "
+          + "\(position.realisation), arm \(scenario.arms[position.arm].name), time point "
+          + "\(position.nextTimeIndex)")
+    }
+
+    /// Whether to write a checkpoint now, and whether to stop after it: every
+    /// rank's view combined (a signal may reach one rank only).
+    func checkpointDecision() throws -> (write: Bool, stop: Bool) {
+      var local: Int64 = stopSignal.isRequested ? 2 : 0
+      if let every = options.checkpointEverySteps, stepsSinceCheckpoint >= every {
+        local = max(local, 1)
+      }
+      if let minutes = options.checkpointEveryMinutes, communicator.isRoot,
+        Date().timeIntervalSince(lastCheckpoint) >= minutes * 60
+      {
+        local = max(local, 1)
+      }
+      let decision = try timers.measure(\.communication) {
+        try communicator.allreduce(local, .max)
+      }
+      return (decision >= 1, decision >= 2)
+    }
+
+    /// Runs one arm from `progress` with `recorder`; nil when stopped for resume.
+    func runArm<R: PendingFlushRecorder>(
+      _ simulator: ArmSimulator, block: PersonBlock, from start: ArmProgress,
+      recorder inner: R, what: String, realisation: Int, armIndex: Int
+    ) throws -> (counts: StepCounts, events: EventLog)? {
+      var armProgress = start
+      var recorder = ProgressRecorder(
+        inner: inner, progress: progress, done: done, steps: steps, what: what,
+        communicator: communicator, countAlive: !options.quiet, timers: timers,
+        injectedFailureStep: (realisation == 0 && armIndex == 0) ? injectedFailureStep : nil)
+      defer { progress = recorder.progress }
+      while try timers.measure(
+        \.simulation, { try simulator.advance(&armProgress, block: block, recorder: &recorder) })
+      {
+        stepsSinceCheckpoint += 1
+        let decision = try checkpointDecision()
+        guard decision.write else { continue }
+        try timers.measure(\.output) {
+          try recorder.inner.flushPending(nextTimeIndex: armProgress.nextTimeIndex)
+        }
+        try checkpoint(
+          at: RunPosition(
+            realisation: realisation, arm: armIndex, nextTimeIndex: armProgress.nextTimeIndex),
+          saved: armProgress.saved)
+        if decision.stop { return nil }
+      }
+      return simulator.finish(armProgress)
+    }
+
+    for realisation in realisations where realisation.index >= position.realisation {
       var resolver = ParameterResolver(scenario: scenario, realisation: realisation)
       let parameters = resolver.modelParameters()
       let block =
@@ -265,37 +458,45 @@ public struct RunDriver {
           prepared, replicate: realisation.replicate,
           prevalences: parameters.conditions.map(\.prevalence))
       let armParameters = resolver.arms()
-      parameterNames = resolver.values.map(\.name)
-      parameterValues.append(resolver.values.map(\.value))
       let seed = realisation.seed(scenarioSeed: scenario.seed)
-      for (armIndex, arm) in armParameters.enumerated() {
+      for (armIndex, arm) in armParameters.enumerated()
+      where realisation.index > position.realisation || armIndex >= position.arm {
         let simulator = ArmSimulator(parameters: parameters, arm: arm, seed: seed)
         let what =
           "arm \(arm.name) (\(armIndex + 1)/\(armParameters.count))"
           + (realisations.count > 1
             ? ", realisation \(realisation.index + 1)/\(realisations.count)" : "")
-        let outcome: (counts: StepCounts, events: EventLog)
+        let resuming =
+          resumeState != nil && realisation.index == position.realisation
+          && armIndex == position.arm
+        let start =
+          resuming
+          ? simulator.resume(block: block, saved: resumeState!.saved)
+          : simulator.start(block: block)
+        let outcome: (counts: StepCounts, events: EventLog)?
         if realisation.index == 0 {
-          var recorder = ProgressRecorder(
-            inner: SeriesRecorder(
+          outcome = try runArm(
+            simulator, block: block, from: start,
+            recorder: SeriesRecorder(
               arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count,
-              layout: layout),
-            progress: progress, done: done, steps: steps, what: what,
-            communicator: communicator, countAlive: !options.quiet, timers: timers,
-            injectedFailureStep: done == 0 ? injectedFailureStep : nil)
-          outcome = try timers.measure(\.simulation) {
-            try simulator.run(block: block, recorder: &recorder)
-          }
-          progress = recorder.progress
+              layout: layout, startingAt: start.nextTimeIndex),
+            what: what, realisation: realisation.index, armIndex: armIndex)
         } else {
-          var recorder = ProgressRecorder(
-            inner: DiscardingRecorder(), progress: progress, done: done, steps: steps,
-            what: what, communicator: communicator, countAlive: !options.quiet, timers: timers,
-            injectedFailureStep: nil)
-          outcome = try timers.measure(\.simulation) {
-            try simulator.run(block: block, recorder: &recorder)
-          }
-          progress = recorder.progress
+          outcome = try runArm(
+            simulator, block: block, from: start, recorder: DiscardingRecorder(), what: what,
+            realisation: realisation.index, armIndex: armIndex)
+        }
+        guard let outcome else {
+          let seconds = Date().timeIntervalSince(started)
+          progress.finish(
+            "stopped by signal after writing \(CheckpointFile.name(sequence: sequence)); "
+              + "continue with: twin-sim run \(scenarioPath) --output "
+              + "\(prepared.directory.path) --resume")
+          prepared.log?.write(timers.report(totalSeconds: seconds))
+          prepared.log?.write("stopped by signal: resume with --resume")
+          return RunSummary(
+            resultsPath: partialPath, personYears: personYears, seconds: seconds,
+            stoppedForResume: true)
         }
         done += steps + 1
         let summed = try timers.measure(\.communication) {
@@ -316,10 +517,18 @@ public struct RunDriver {
         let armYears = Double(counts.personNanoyears.reduce(0, +)) / StepCounts.nanoyearsPerYear
         personYears += armYears
         prepared.log?.write(
-          "realisation \(realisation.index) arm \(arm.name): deaths \(counts.deaths.reduce(0, +)), "
-            + "cvd_events \(counts.cvdEvents.reduce(0, +)), person_years "
-            + String(format: "%.1f", armYears))
+          "realisation \(realisation.index) arm \(arm.name): deaths "
+            + "\(counts.deaths.reduce(0, +)), cvd_events \(counts.cvdEvents.reduce(0, +)), "
+            + "person_years " + String(format: "%.1f", armYears))
       }
+    }
+    // Parameter values of every realisation (deterministic: recomputed, also after a resume).
+    for realisation in realisations {
+      var resolver = ParameterResolver(scenario: scenario, realisation: realisation)
+      _ = resolver.modelParameters()
+      _ = resolver.arms()
+      parameterNames = resolver.values.map(\.name)
+      parameterValues.append(resolver.values.map(\.value))
     }
     try timers.measure(\.output) {
       for (index, arm) in arms.enumerated() {
@@ -327,10 +536,12 @@ public struct RunDriver {
           arm, realisations: countsByArm[index], isRoot: communicator.isRoot)
       }
       try results.writeParameters(names: parameterNames, values: parameterValues)
-      try results.finish()
+      try results.finish(mpiRanks: communicator.size)
     }
     if communicator.isRoot {
       try FileManager.default.moveItem(atPath: partialPath, toPath: finalPath)
+      // A complete result makes the checkpoints useless: free their space.
+      store.removeAll()
     }
     try communicator.barrier()
     let seconds = Date().timeIntervalSince(started)
@@ -380,7 +591,7 @@ public struct RunDriver {
 }
 
 /// Forwards the state to a recorder and reports progress each time point.
-struct ProgressRecorder<Inner: SimulationRecorder>: SimulationRecorder {
+struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
   var inner: Inner
   var progress: ProgressReporter
   let done: Int
@@ -466,5 +677,99 @@ final class RunTimers {
       format: "timing (rank 0): total %.3f s, models %.3f s, output (HDF5) %.3f s, "
         + "MPI %.3f s, other (set-up, population) %.3f s",
       totalSeconds, models, output, communication, other)
+  }
+}
+
+/// A recorder that can write what it buffered before a checkpoint.
+protocol PendingFlushRecorder: SimulationRecorder {
+  mutating func flushPending(nextTimeIndex: Int) throws
+}
+
+extension SeriesRecorder: PendingFlushRecorder {}
+
+extension DiscardingRecorder: PendingFlushRecorder {
+  mutating func flushPending(nextTimeIndex: Int) throws {}
+}
+
+/// SIGTERM and SIGUSR1 (Slurm's warning before the time limit, e.g.
+/// `sbatch --signal=B:USR1@120`) ask the run to write a checkpoint at the
+/// next step boundary and stop with exit code 3.
+final class StopSignal: @unchecked Sendable {
+  static let shared = StopSignal()
+  private let lock = NSLock()
+  private var requested = false
+  private var sources: [DispatchSourceSignal] = []
+
+  var isRequested: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return requested
+  }
+
+  func install() {
+    lock.lock()
+    defer { lock.unlock() }
+    guard sources.isEmpty else { return }
+    for number in [SIGTERM, SIGUSR1] {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { [weak self] in self?.request() }
+      source.resume()
+      sources.append(source)
+    }
+  }
+
+  private func request() {
+    lock.lock()
+    requested = true
+    lock.unlock()
+  }
+}
+
+/// An exclusive lock on a run folder, held until the process ends, so that
+/// two runs never write the same folder.
+enum RunFolderLock {
+  struct Busy: Error, CustomStringConvertible {
+    let description: String
+  }
+
+  nonisolated(unsafe) private static var descriptor: Int32 = -1
+
+  static func acquire(directory: URL) throws {
+    let path = directory.appendingPathComponent(".twin-sim.lock").path
+    let fd = open(path, O_CREAT | O_RDWR, 0o644)
+    guard fd >= 0 else { throw Busy(description: "cannot create the lock file \(path)") }
+    guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+      let holder =
+        (try? String(contentsOfFile: path, encoding: .utf8))?
+        .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+      close(fd)
+      throw Busy(
+        description:
+          "run folder \(directory.path) is in use by another twin-sim run (\(holder)); "
+          + "wait for it to end or choose another --output")
+    }
+    ftruncate(fd, 0)
+    let host = ProcessInfo.processInfo.hostName
+    let line = "pid \(getpid()) on \(host)\n"
+    _ = line.withCString { write(fd, $0, strlen($0)) }
+    descriptor = fd
+  }
+}
+
+/// Free space of the run folder's file system, to explain write failures.
+enum DiskSpace {
+  /// Bytes available to the user on the file system holding `directory`.
+  static func available(at directory: URL) -> UInt64? {
+    var info = statvfs()
+    guard statvfs(directory.path, &info) == 0 else { return nil }
+    return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+  }
+
+  /// A sentence to add to a failure message when the disk is (nearly) full.
+  static func hint(for directory: URL) -> String {
+    guard let free = available(at: directory), free < 64 << 20 else { return "" }
+    return " (the file system of \(directory.path) has only \(free) bytes free: disk full? "
+      + "free space or choose another --output, then rerun or --resume)"
   }
 }

@@ -17,7 +17,11 @@ struct SeriesRecorder: SimulationRecorder {
   /// Time index of the first buffered column.
   private var bufferStart = 0
 
-  init(arm: ArmDatasets, firstPerson: Int, personCount: Int, layout: ResultLayout) {
+  init(
+    arm: ArmDatasets, firstPerson: Int, personCount: Int, layout: ResultLayout,
+    startingAt firstTimeIndex: Int = 0
+  ) {
+    bufferStart = firstTimeIndex
     self.arm = arm
     self.firstPerson = firstPerson
     self.personCount = personCount
@@ -57,6 +61,13 @@ struct SeriesRecorder: SimulationRecorder {
       try flush(columns: column + 1)
       bufferStart = state.timeIndex + 1
     }
+  }
+
+  /// Writes the time points buffered so far (collective), before a checkpoint.
+  mutating func flushPending(nextTimeIndex: Int) throws {
+    let columns = nextTimeIndex - bufferStart
+    if columns > 0 { try flush(columns: columns) }
+    bufferStart = nextTimeIndex
   }
 
   /// Writes the first `columns` buffered time points of every variable.

@@ -21,9 +21,19 @@ struct Run: ParsableCommand {
       status "complete" only when the run finished.
 
       Rank 0 prints progress on standard error: a live line on a terminal, a line
-      every 5 seconds otherwise (Slurm logs). Exit codes: 0 done; 2 invalid input
-      (nothing simulated); 1 failure during the run (the job is aborted, no file
-      marked complete). Layout of results.h5: docs/hdf5-layout.md.
+      every 5 seconds otherwise (Slurm logs).
+
+      Checkpoints: --checkpoint-every 5 writes the full state every 5 steps (and/or
+      --checkpoint-every-minutes 30) as checkpoint-NNNNNN.h5 in the run folder; the
+      newest two are kept. --resume continues from the newest valid one, on any
+      number of ranks, to the same result. SIGTERM or SIGUSR1 (sbatch
+      --signal=B:USR1@120) make every rank finish its step, write a checkpoint and
+      exit with code 3. Only one run may use a run folder at a time (a lock).
+
+      Exit codes: 0 done; 1 failure during the run (the job is aborted, no file
+      marked complete); 2 invalid input (nothing simulated); 3 stopped by a signal
+      after a checkpoint (resume with --resume). Layout of results.h5:
+      docs/hdf5-layout.md; operations: docs/operations.md.
       """)
 
   @Argument(help: "Scenario file (YAML); see docs/scenario.md.")
@@ -35,13 +45,42 @@ struct Run: ParsableCommand {
   @Flag(help: "Print no progress.")
   var quiet = false
 
+  @Option(help: ArgumentHelp("Write a checkpoint every this many steps.", valueName: "steps"))
+  var checkpointEvery: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "Write a checkpoint when this many minutes passed since the last.", valueName: "minutes"))
+  var checkpointEveryMinutes: Double?
+
+  @Option(help: "Complete checkpoints to keep (the newest).")
+  var keepCheckpoints: Int = 2
+
+  @Flag(help: "Continue from the newest valid checkpoint in the run folder.")
+  var resume = false
+
+  func validate() throws {
+    if let checkpointEvery, checkpointEvery < 1 {
+      throw ValidationError("--checkpoint-every must be at least 1 step, found \(checkpointEvery)")
+    }
+    if let minutes = checkpointEveryMinutes, !(minutes > 0) || !minutes.isFinite {
+      throw ValidationError("--checkpoint-every-minutes must be above 0, found \(minutes)")
+    }
+    if keepCheckpoints < 1 {
+      throw ValidationError("--keep-checkpoints must be at least 1, found \(keepCheckpoints)")
+    }
+  }
+
   func run() throws {
     let communicator = try Communicator.world()
-    let driver = RunDriver(
-      scenarioPath: scenario, options: RunOptions(outputDirectory: output, quiet: quiet),
-      communicator: communicator)
+    let options = RunOptions(
+      outputDirectory: output, quiet: quiet, checkpointEverySteps: checkpointEvery,
+      checkpointEveryMinutes: checkpointEveryMinutes, resume: resume,
+      keepCheckpoints: keepCheckpoints)
+    let driver = RunDriver(scenarioPath: scenario, options: options, communicator: communicator)
+    let summary: RunSummary
     do {
-      _ = try driver.run()
+      summary = try driver.run()
     } catch .invalidInput(let lines) {
       if communicator.isRoot {
         for line in lines { printError(line) }
@@ -51,5 +90,6 @@ struct Run: ParsableCommand {
     } catch .failed(let message) {
       communicator.abort(message: "run failed: \(message)")
     }
+    if summary.stoppedForResume { throw ExitCode(RunExitCode.checkpointedForResume) }
   }
 }

@@ -173,3 +173,46 @@ func bitwiseEqual(_ lhs: [Double], _ rhs: [Double]) -> Bool {
     }
   }
 }
+
+@Suite struct ResumeTests {
+  @Test func resumingFromSavedStateGivesTheUninterruptedResult() throws {
+    let scenario = try loadEngineScenario()
+    let realisation = Realisation.all(scenario.uncertainty)[0]
+    var resolver = ParameterResolver(scenario: scenario, realisation: realisation)
+    let parameters = resolver.modelParameters()
+    let arms = resolver.arms()
+    guard case .synthetic(let spec) = scenario.population.source else { return }
+    let block = PopulationSynthesizer(
+      spec: spec, startYear: scenario.time.startYear,
+      conditionPrevalences: parameters.conditions.map { ($0.name, $0.prevalence) },
+      seed: scenario.seed
+    ).block(0..<300)
+    for armIndex in arms.indices {
+      let simulator = ArmSimulator(parameters: parameters, arm: arms[armIndex], seed: scenario.seed)
+      var whole = CapturingRecorder()
+      let uninterrupted = try simulator.run(block: block, recorder: &whole)
+
+      var first = CapturingRecorder()
+      var progress = simulator.start(block: block)
+      for _ in 0..<5 { _ = try simulator.advance(&progress, block: block, recorder: &first) }
+      let saved = progress.saved
+      var second = CapturingRecorder()
+      var resumed = simulator.resume(block: block, saved: saved)
+      while try simulator.advance(&resumed, block: block, recorder: &second) {}
+      let result = simulator.finish(resumed)
+
+      #expect(result.counts == uninterrupted.counts)
+      #expect(result.events == uninterrupted.events)
+      let states = first.states + second.states
+      #expect(states.count == whole.states.count)
+      for (lhs, rhs) in zip(states, whole.states) {
+        #expect(lhs.alive == rhs.alive)
+        #expect(lhs.smoking == rhs.smoking)
+        #expect(bitwiseEqual(lhs.sbp, rhs.sbp))
+        #expect(bitwiseEqual(lhs.totalCholesterol, rhs.totalCholesterol))
+        #expect(bitwiseEqual(lhs.risk10, rhs.risk10))
+        #expect(bitwiseEqual(lhs.ageYears, rhs.ageYears))
+      }
+    }
+  }
+}

@@ -32,22 +32,69 @@ public struct ArmSimulator: Sendable {
   public func run(
     block: PersonBlock, recorder: inout some SimulationRecorder
   ) throws -> (counts: StepCounts, events: EventLog) {
-    let conditionCount = parameters.conditions.count
+    var progress = start(block: block)
+    while try advance(&progress, block: block, recorder: &recorder) {}
+    return finish(progress)
+  }
+
+  /// The arm before its first time point.
+  public func start(block: PersonBlock) -> ArmProgress {
     var state = ArmState(block: block, interventionCount: arm.interventions.count)
-    var counts = StepCounts(timePoints: parameters.steps + 1, conditionCount: conditionCount)
-    var log = EventLog()
     drawPropensities(block: block, state: &state)
-    for step in 0...parameters.steps {
-      state.timeIndex = step
-      let time = Double(step) * parameters.stepYears
-      updateQuantities(block: block, time: time, state: &state)
-      counts.alive[step] = Int64(state.alive.reduce(0) { $0 + Int($1) })
-      try recorder.record(state)
-      if step == parameters.steps { break }
-      drawEvents(block: block, step: step, state: &state, counts: &counts, eventLog: &log)
+    return ArmProgress(
+      state: state,
+      counts: StepCounts(
+        timePoints: parameters.steps + 1, conditionCount: parameters.conditions.count),
+      events: EventLog(), nextTimeIndex: 0)
+  }
+
+  /// The arm as a checkpoint left it: the persons' flags at `saved.nextTimeIndex`,
+  /// the counts and events so far. Continuing gives the same result as if the
+  /// run had not stopped.
+  public func resume(block: PersonBlock, saved: SavedArmState) -> ArmProgress {
+    var progress = start(block: block)
+    progress.state.alive = saved.alive
+    progress.state.cvdHistory = saved.cvdHistory
+    progress.state.smoking = saved.smoking
+    progress.state.bpTreated = saved.bpTreated
+    progress.state.conditions = saved.conditions
+    progress.state.started = saved.started
+    for person in 0..<block.count where saved.alive[person] == 0 {
+      progress.state.markDead(person)
     }
-    log.sortByPerson()
-    return (counts, log)
+    progress.counts = saved.counts
+    progress.events = saved.events
+    progress.nextTimeIndex = saved.nextTimeIndex
+    return progress
+  }
+
+  /// Computes the next time point (quantities, risk), hands it to the recorder
+  /// and draws the events of the step that starts there. Returns false when
+  /// every time point is done.
+  public func advance(
+    _ progress: inout ArmProgress, block: PersonBlock, recorder: inout some SimulationRecorder
+  ) throws -> Bool {
+    let step = progress.nextTimeIndex
+    guard step <= parameters.steps else { return false }
+    progress.state.timeIndex = step
+    let time = Double(step) * parameters.stepYears
+    updateQuantities(block: block, time: time, state: &progress.state)
+    progress.counts.alive[step] = Int64(progress.state.alive.reduce(0) { $0 + Int($1) })
+    try recorder.record(progress.state)
+    if step < parameters.steps {
+      drawEvents(
+        block: block, step: step, state: &progress.state, counts: &progress.counts,
+        eventLog: &progress.events)
+    }
+    progress.nextTimeIndex = step + 1
+    return progress.nextTimeIndex <= parameters.steps
+  }
+
+  /// The arm's counts and its events in person, then time order.
+  public func finish(_ progress: ArmProgress) -> (counts: StepCounts, events: EventLog) {
+    var events = progress.events
+    events.sortByPerson()
+    return (progress.counts, events)
   }
 
   /// Marks the persons each intervention reaches: propensity < reached share.
@@ -270,12 +317,7 @@ public struct ArmSimulator: Sendable {
         }
       }
       log.append(person: Int64(globalPerson), time: stepStart + deathTime, kind: deathKind)
-      state.ageYears[person] = .nan
-      state.sbp[person] = .nan
-      state.totalCholesterol[person] = .nan
-      state.hdl[person] = .nan
-      state.bmi[person] = .nan
-      state.risk10[person] = .nan
+      state.markDead(person)
     }
   }
 }

@@ -45,6 +45,67 @@ public struct ArmState: Sendable {
   }
 
   public var count: Int { alive.count }
+
+  /// Marks a person dead: alive 0, continuous quantities NaN, flags kept.
+  mutating func markDead(_ person: Int) {
+    alive[person] = 0
+    ageYears[person] = .nan
+    sbp[person] = .nan
+    totalCholesterol[person] = .nan
+    hdl[person] = .nan
+    bmi[person] = .nan
+    risk10[person] = .nan
+  }
+}
+
+/// An arm in progress: the state before time point `nextTimeIndex`, the counts
+/// and events of the steps done.
+public struct ArmProgress: Sendable {
+  public internal(set) var state: ArmState
+  public internal(set) var counts: StepCounts
+  public internal(set) var events: EventLog
+  /// The time point the next `advance` computes.
+  public internal(set) var nextTimeIndex: Int
+
+  /// What a checkpoint keeps of this arm (everything else is recomputed).
+  public var saved: SavedArmState {
+    SavedArmState(
+      alive: state.alive, cvdHistory: state.cvdHistory, smoking: state.smoking,
+      bpTreated: state.bpTreated, conditions: state.conditions, started: state.started,
+      counts: counts, events: events, nextTimeIndex: nextTimeIndex)
+  }
+}
+
+/// The part of an arm's progress a checkpoint stores, for the persons of one
+/// block: per-person flags (the rest of the state is recomputed each step),
+/// counts and events so far.
+public struct SavedArmState: Sendable, Equatable {
+  public var alive: [UInt8]
+  public var cvdHistory: [UInt8]
+  public var smoking: [UInt8]
+  public var bpTreated: [UInt8]
+  public var conditions: [[UInt8]]
+  /// Per intervention, whether a treatment was started.
+  public var started: [[UInt8]]
+  public var counts: StepCounts
+  public var events: EventLog
+  public var nextTimeIndex: Int
+
+  public init(
+    alive: [UInt8], cvdHistory: [UInt8], smoking: [UInt8], bpTreated: [UInt8],
+    conditions: [[UInt8]], started: [[UInt8]], counts: StepCounts, events: EventLog,
+    nextTimeIndex: Int
+  ) {
+    self.alive = alive
+    self.cvdHistory = cvdHistory
+    self.smoking = smoking
+    self.bpTreated = bpTreated
+    self.conditions = conditions
+    self.started = started
+    self.counts = counts
+    self.events = events
+    self.nextTimeIndex = nextTimeIndex
+  }
 }
 
 /// Per-step counts of one arm and block. Index `k` of each array is the time
@@ -68,7 +129,7 @@ public struct StepCounts: Sendable, Equatable {
   /// Units of `personNanoyears` per year.
   public static let nanoyearsPerYear = 1e9
 
-  init(timePoints: Int, conditionCount: Int) {
+  public init(timePoints: Int, conditionCount: Int) {
     let zeros = [Int64](repeating: 0, count: timePoints)
     alive = zeros
     deaths = zeros
@@ -113,6 +174,14 @@ public struct EventLog: Sendable, Equatable {
   public var kind: [UInt8] = []
 
   public var count: Int { kind.count }
+
+  public init() {}
+
+  public init(person: [Int64], time: [Double], kind: [UInt8]) {
+    self.person = person
+    self.time = time
+    self.kind = kind
+  }
 
   mutating func append(person: Int64, time: Double, kind: UInt8) {
     self.person.append(person)

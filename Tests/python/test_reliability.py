@@ -1,0 +1,240 @@
+"""Reliability: checkpoints and resume on other rank counts, Slurm signals,
+killed ranks, corrupt checkpoints, a full disk, and two runs on one folder
+(docs/operations.md)."""
+
+import os
+import shutil
+import signal
+import subprocess
+import textwrap
+import time
+
+import h5py
+import pytest
+
+from conftest import mpirun_env, run
+from h5compare import differences
+
+SCENARIO = textwrap.dedent(
+    """\
+    name: reliability
+    seed: 11
+    time: {start_year: 2025, horizon_years: 15}
+    population:
+      size: SIZE
+      synthetic:
+        age: {min: 40, max: 75}
+        smoking: 0.3
+    models:
+      risk_equation: score2
+      conditions:
+        - name: ihd
+          incidence: {gompertz: {a: 0.0004, b: 0.05}}
+          prevalence: 0.05
+          relative_risks: {smoking: {lognormal: {mean: 2.0, ci95: [1.7, 2.4]}}}
+          excess_mortality: 0.03
+    arms:
+      - name: baseline
+      - name: statin
+        interventions:
+          - {type: statin, eligibility: {min_risk10: 0.05}}
+      - name: quit
+        interventions:
+          - {type: smoking, action: stop, from_year: 2027}
+    output:
+      record: [alive, age, sbp, total_cholesterol, hdl, smoking, risk10, cvd_history, ihd]
+    uncertainty: {replicates: 2, parameter_draws: 2}
+    """
+)
+
+
+def mpirun(ranks, twin_sim, *args, env=None):
+    cmd = ["mpirun", "-n", str(ranks)] + (["--oversubscribe"] if ranks > 2 else [])
+    return cmd + [twin_sim, *map(str, args)]
+
+
+@pytest.fixture(scope="module")
+def scenarios(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reliability")
+    small = folder / "small.yaml"
+    small.write_text(SCENARIO.replace("SIZE", "2003"))
+    big = folder / "big.yaml"
+    big.write_text(SCENARIO.replace("SIZE", "100000"))
+    return {"small": small, "big": big}
+
+
+@pytest.fixture(scope="module")
+def reference(twin_sim, scenarios, tmp_path_factory):
+    """Uninterrupted single-rank results of both scenarios."""
+    results = {}
+    for name, scenario in scenarios.items():
+        output = tmp_path_factory.mktemp(f"reference-{name}")
+        result = run([twin_sim, scenario, "--output", output, "--quiet"])
+        assert result.returncode == 0, result.stderr
+        results[name] = output / "results.h5"
+    return results
+
+
+def interrupted_run(twin_sim, scenario, output, ranks=2, at="1:10"):
+    """A run with checkpoints every 4 steps that fails on purpose."""
+    env = mpirun_env()
+    env["TWIN_SIM_INJECT_FAILURE"] = at
+    result = run(mpirun(ranks, twin_sim, scenario, "--output", output, "--quiet",
+                        "--checkpoint-every", "4"), env=env, timeout=120)
+    assert result.returncode != 0
+    assert "injected failure" in result.stderr
+    assert not (output / "results.h5").exists()
+    assert sorted(p.name for p in output.glob("checkpoint-*.json"))
+    return output
+
+
+def test_checkpointing_does_not_change_results(twin_sim, scenarios, reference, tmp_path):
+    result = run(mpirun(2, twin_sim, scenarios["small"], "--output", tmp_path, "--quiet",
+                        "--checkpoint-every", "3"), env=mpirun_env())
+    assert result.returncode == 0, result.stderr
+    assert differences(reference["small"], tmp_path / "results.h5") == []
+    # A complete run removes its checkpoints.
+    assert list(tmp_path.glob("checkpoint-*")) == []
+
+
+@pytest.mark.parametrize("first, second", [(2, 1), (1, 2), (2, 3)])
+def test_resume_on_another_rank_count_is_bit_identical(
+        twin_sim, scenarios, reference, tmp_path, first, second):
+    output = interrupted_run(twin_sim, scenarios["small"], tmp_path, ranks=first,
+                             at="0:10")
+    result = run(mpirun(second, twin_sim, scenarios["small"], "--output", output, "--quiet",
+                        "--resume"), env=mpirun_env(), timeout=120)
+    assert result.returncode == 0, result.stderr
+    with h5py.File(output / "results.h5", "r") as f:
+        assert f.attrs["status"] == "complete"
+        assert int(f.attrs["mpi_ranks"]) == second
+        assert "checkpoint" not in f
+    assert differences(reference["small"], output / "results.h5") == []
+
+
+def test_resume_refuses_a_checkpoint_of_another_scenario(twin_sim, scenarios, tmp_path):
+    output = interrupted_run(twin_sim, scenarios["small"], tmp_path)
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(scenarios["small"].read_text().replace("seed: 11", "seed: 12"))
+    result = run(mpirun(2, twin_sim, changed, "--output", output, "--resume"),
+                 env=mpirun_env(), timeout=120)
+    assert result.returncode == 2
+    assert "belongs to a different scenario" in result.stderr
+
+
+def test_resume_without_checkpoint_is_a_clear_error(twin_sim, scenarios, tmp_path):
+    result = run([twin_sim, scenarios["small"], "--output", tmp_path, "--resume"])
+    assert result.returncode == 2
+    assert "no checkpoint" in result.stderr
+
+
+def test_corrupt_newest_checkpoint_falls_back_to_the_previous(
+        twin_sim, scenarios, reference, tmp_path):
+    output = interrupted_run(twin_sim, scenarios["small"], tmp_path)
+    checkpoints = sorted(output.glob("checkpoint-*.h5"))
+    assert len(checkpoints) == 2
+    newest = checkpoints[-1]
+    data = bytearray(newest.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    newest.write_bytes(bytes(data))
+    result = run(mpirun(2, twin_sim, scenarios["small"], "--output", output, "--quiet",
+                        "--resume"), env=mpirun_env(), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"{newest.name}: checksum" in result.stderr and "corrupt" in result.stderr
+    assert differences(reference["small"], output / "results.h5") == []
+
+
+def test_truncated_checkpoints_only_give_a_clear_error(twin_sim, scenarios, tmp_path):
+    output = interrupted_run(twin_sim, scenarios["small"], tmp_path)
+    for checkpoint in output.glob("checkpoint-*.h5"):
+        with open(checkpoint, "r+b") as f:
+            f.truncate(1000)
+    result = run([twin_sim, scenarios["small"], "--output", output, "--resume"])
+    assert result.returncode == 2
+    assert "no valid checkpoint" in result.stderr
+
+
+def wait_for_checkpoint(folder, proc, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if list(folder.glob("checkpoint-*.json")):
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.05)
+    return False
+
+
+def test_sigusr1_to_mpirun_checkpoints_exits_3_and_resumes_identically(
+        twin_sim, scenarios, reference, tmp_path):
+    proc = subprocess.Popen(mpirun(2, twin_sim, scenarios["big"], "--output", tmp_path,
+                                   "--quiet", "--checkpoint-every", "20"),
+                            env=mpirun_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGUSR1)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err
+    assert not (tmp_path / "results.h5").exists()
+    assert list(tmp_path.glob("checkpoint-*.json"))
+    assert "stopped by signal" in (tmp_path / "run.log").read_text()
+    result = run(mpirun(2, twin_sim, scenarios["big"], "--output", tmp_path, "--quiet",
+                        "--resume"), env=mpirun_env(), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert differences(reference["big"], tmp_path / "results.h5") == []
+
+
+def test_killed_rank_ends_the_job_and_resume_gives_the_identical_result(
+        twin_sim, scenarios, reference, tmp_path):
+    proc = subprocess.Popen(mpirun(2, twin_sim, scenarios["big"], "--output", tmp_path,
+                                   "--quiet", "--checkpoint-every", "5"),
+                            env=mpirun_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert wait_for_checkpoint(tmp_path, proc)
+    ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+    pids = [int(p) for p in ranks.stdout.split()]
+    assert pids, "no rank processes found under mpirun"
+    os.kill(pids[-1], signal.SIGKILL)
+    start = time.time()
+    proc.communicate(timeout=60)  # bounded: a hang fails the test
+    assert time.time() - start < 60
+    assert proc.returncode != 0
+    assert not (tmp_path / "results.h5").exists()
+    result = run(mpirun(2, twin_sim, scenarios["big"], "--output", tmp_path, "--quiet",
+                        "--resume"), env=mpirun_env(), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert differences(reference["big"], tmp_path / "results.h5") == []
+
+
+def test_second_run_on_the_same_folder_is_refused(twin_sim, scenarios, tmp_path):
+    proc = subprocess.Popen([twin_sim, scenarios["big"], "--output", tmp_path, "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not (tmp_path / "results.h5.partial").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    second = run([twin_sim, scenarios["small"], "--output", tmp_path, "--quiet"])
+    proc.communicate(timeout=300)
+    assert second.returncode == 2
+    assert "is in use by another twin-sim run" in second.stderr
+    assert proc.returncode == 0
+    with h5py.File(tmp_path / "results.h5", "r") as f:
+        assert int(f.attrs["n_persons"]) == 100000  # the first run's, not interleaved
+
+
+def test_full_disk_is_a_clear_error_and_nothing_is_complete(twin_sim, scenarios, tmp_path):
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.strip()}")
+    try:
+        output = mount / "run"
+        result = run(mpirun(2, twin_sim, scenarios["big"], "--output", output, "--quiet"),
+                     env=mpirun_env(), timeout=120)
+        assert result.returncode not in (0, 2)
+        assert str(output) in result.stderr
+        assert "bytes free: disk full?" in result.stderr
+        assert not (output / "results.h5").exists()
+    finally:
+        subprocess.run(["umount", str(mount)])
