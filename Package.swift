@@ -40,11 +40,14 @@ let package = Package(
     .target(
       name: "TwinRun", dependencies: ["TwinCore", "MPIKit", "HDF5Kit"], exclude: ["README.md"]),
 
+    // Analysts' view: summaries, reports and exports of result files.
+    .target(name: "TwinAnalysis", dependencies: ["HDF5Kit"], exclude: ["README.md"]),
+
     // Command-line face: parses arguments and composes the layers.
     .executableTarget(
       name: "twin-sim",
       dependencies: [
-        "TwinRun", "TwinCore", "TwinModels", "MPIKit",
+        "TwinRun", "TwinCore", "TwinModels", "TwinAnalysis", "MPIKit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -58,6 +61,7 @@ let package = Package(
       name: "TwinRandomTests", dependencies: ["TwinRandom"], exclude: ["philox4x32-kat.txt"]),
     .testTarget(name: "TwinModelsTests", dependencies: ["TwinModels"]),
     .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
+    .testTarget(name: "TwinAnalysisTests", dependencies: ["TwinAnalysis"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -28,6 +28,9 @@ struct TwinSim: ParsableCommand {
       Run.self,
       Validate.self,
       Risk.self,
+      Summary.self,
+      Report.self,
+      Export.self,
       SelfTest.self,
     ],
     defaultSubcommand: Run.self

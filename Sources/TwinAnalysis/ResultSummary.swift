@@ -1,0 +1,284 @@
+/// The measures of `twin-sim summary`, in output order (definitions in
+/// docs/analysis.md). Raw values are the JSON keys and CSV `measure` column.
+public enum SummaryMeasure: String, CaseIterable, Sendable {
+  case persons
+  case personYears = "person_years"
+  case lifeExpectancyYears = "life_expectancy_years"
+  case cvdEventsPer1000 = "cvd_events_per_1000"
+  case cvdDeathsPer1000 = "cvd_deaths_per_1000"
+  case eventsAvertedPer1000 = "events_averted_per_1000"
+  case lifeYearsGainedPer1000 = "life_years_gained_per_1000"
+  case numberNeededToTreat = "nnt"
+
+  /// Words for tables and reports.
+  public var label: String {
+    switch self {
+    case .persons: return "persons"
+    case .personYears: return "person-years"
+    case .lifeExpectancyYears: return "life expectancy over the horizon"
+    case .cvdEventsPer1000: return "CVD events per 1,000"
+    case .cvdDeathsPer1000: return "CVD deaths per 1,000"
+    case .eventsAvertedPer1000: return "CVD events averted per 1,000"
+    case .lifeYearsGainedPer1000: return "life-years gained per 1,000"
+    case .numberNeededToTreat: return "number needed to treat"
+    }
+  }
+
+  /// Unit of the values.
+  public var unit: String {
+    switch self {
+    case .persons, .cvdEventsPer1000, .cvdDeathsPer1000, .eventsAvertedPer1000,
+      .numberNeededToTreat:
+      return "1"
+    case .personYears, .lifeExpectancyYears, .lifeYearsGainedPer1000: return "years"
+    }
+  }
+
+  /// Whether the measure compares an arm with the baseline (absent for the baseline).
+  public var isComparison: Bool {
+    switch self {
+    case .eventsAvertedPer1000, .lifeYearsGainedPer1000, .numberNeededToTreat: return true
+    default: return false
+    }
+  }
+}
+
+/// Where the 95 % intervals and Monte Carlo standard errors come from.
+public enum IntervalMethod: String, Sendable {
+  /// Two or more realisations: 2.5 and 97.5 percentiles over realisations,
+  /// MCSE = sd / sqrt(R).
+  case overRealisations = "percentiles_over_realisations"
+  /// One realisation: persons are the sampling unit; MCSE is the standard
+  /// error from per-person outcomes, the interval value +- 1.96 MCSE.
+  case withinRun = "within_run_normal_approximation"
+}
+
+/// How within-run standard errors of cardiovascular counts were obtained.
+public enum CountErrorMethod: String, Sendable {
+  /// From per-person counts in the events table (paired for differences).
+  case perPerson = "per_person"
+  /// Per-person counts unavailable: Poisson for events, binomial for deaths,
+  /// independent Poisson for differences (conservative under common random numbers).
+  case poissonApproximation = "poisson_approximation"
+}
+
+/// The summary of one arm.
+public struct ArmSummary: Sendable {
+  public var arm: String
+  public var isBaseline: Bool
+  /// Every measure that applies: comparisons only for arms other than the baseline.
+  public var estimates: [SummaryMeasure: Estimate]
+
+  public subscript(measure: SummaryMeasure) -> Estimate? { estimates[measure] }
+}
+
+/// Per arm and versus the baseline: persons, person-years, life expectancy over
+/// the horizon, cardiovascular events and deaths, events averted, life-years
+/// gained and the number needed to treat, each with a 95 % interval and its
+/// Monte Carlo standard error (definitions in docs/analysis.md).
+public struct ResultSummary: Sendable {
+  public var path: String
+  public var provenance: RunProvenance
+  public var personCount: Int
+  public var realisationCount: Int
+  public var horizonYears: Double
+  public var baselineArm: String
+  public var intervalMethod: IntervalMethod
+  /// With one realisation: how the standard errors of cardiovascular counts were found.
+  public var countErrorMethod: CountErrorMethod?
+  public var arms: [ArmSummary]
+
+  /// Persons per 1,000 in rates.
+  static let ratePer = 1000.0
+
+  /// Computes the summary. With one realisation it makes one streaming pass
+  /// over the events tables (blocks of `limits.persons`) for the within-run
+  /// standard errors; otherwise it reads only the summary datasets.
+  public static func compute(
+    file: ResultFile, limits: ChunkLimits = ChunkLimits()
+  ) throws(AnalysisError) -> ResultSummary {
+    guard file.personCount > 0 else {
+      throw .invalidLayout(path: file.path, detail: "n_persons is 0")
+    }
+    let persons = Double(file.personCount)
+    let totals = try file.armNames.map { arm throws(AnalysisError) in
+      try RealisationTotals(file: file, arm: arm)
+    }
+    guard let baselineIndex = file.armNames.firstIndex(of: file.baselineArm) else {
+      throw .unknownArm(path: file.path, arm: file.baselineArm, available: file.armNames)
+    }
+    let baseline = totals[baselineIndex]
+
+    // Values per realisation of every measure and arm.
+    var values: [[SummaryMeasure: [Double]]] = []
+    for (index, arm) in totals.enumerated() {
+      var measures: [SummaryMeasure: [Double]] = [
+        .persons: arm.personYears.map { _ in persons },
+        .personYears: arm.personYears,
+        .lifeExpectancyYears: arm.personYears.map { $0 / persons },
+        .cvdEventsPer1000: arm.cvdEvents.map { ratePer * $0 / persons },
+        .cvdDeathsPer1000: arm.cvdDeaths.map { ratePer * $0 / persons },
+      ]
+      if index != baselineIndex {
+        measures[.eventsAvertedPer1000] = zip(baseline.cvdEvents, arm.cvdEvents).map {
+          ratePer * ($0 - $1) / persons
+        }
+        measures[.lifeYearsGainedPer1000] = zip(arm.personYears, baseline.personYears).map {
+          ratePer * ($0 - $1) / persons
+        }
+      }
+      values.append(measures)
+    }
+
+    var estimates: [[SummaryMeasure: Estimate]]
+    var countErrorMethod: CountErrorMethod?
+    if file.realisationCount >= 2 {
+      estimates = values.map { $0.mapValues { Estimate.overRealisations($0) } }
+    } else {
+      let errors = try WithinRunErrors.compute(file: file, totals: totals, limits: limits)
+      countErrorMethod = errors.countMethod
+      estimates = values.enumerated().map { index, measures in
+        var result: [SummaryMeasure: Estimate] = [:]
+        for (measure, series) in measures {
+          if let error = errors.standardErrors[index][measure] {
+            result[measure] = .withinRun(value: series[0], standardError: error)
+          } else {
+            result[measure] = .overRealisations(series)
+          }
+        }
+        return result
+      }
+    }
+    for index in estimates.indices where index != baselineIndex {
+      if let averted = estimates[index][.eventsAvertedPer1000] {
+        estimates[index][.numberNeededToTreat] = numberNeededToTreat(averted)
+      }
+    }
+    let arms = file.armNames.enumerated().map { index, name in
+      ArmSummary(arm: name, isBaseline: index == baselineIndex, estimates: estimates[index])
+    }
+    return ResultSummary(
+      path: file.path, provenance: file.provenance, personCount: file.personCount,
+      realisationCount: file.realisationCount, horizonYears: file.horizonYears,
+      baselineArm: file.baselineArm,
+      intervalMethod: file.realisationCount >= 2 ? .overRealisations : .withinRun,
+      countErrorMethod: countErrorMethod, arms: arms)
+  }
+
+  /// The number needed to treat from events averted per 1,000 persons:
+  /// 1,000 / averted where averted > 0, else not applicable. Its interval
+  /// inverts the interval of events averted (Altman 1998, BMJ 317:1309-1312);
+  /// when that interval reaches zero or below, the upper end is unbounded
+  /// (nil). MCSE by the delta method: 1,000 x MCSE(averted) / averted^2.
+  static func numberNeededToTreat(_ averted: Estimate) -> Estimate {
+    func inverted(_ value: Double?) -> Double? {
+      guard let value, value > 0 else { return nil }
+      return ratePer / value
+    }
+    let mean = inverted(averted.mean)
+    var mcse: Double?
+    if let averagedAverted = averted.mean, mean != nil, let error = averted.mcse {
+      mcse = ratePer * error / (averagedAverted * averagedAverted)
+    }
+    return Estimate(
+      mean: mean, lower95: inverted(averted.upper95), upper95: inverted(averted.lower95),
+      mcse: mcse, realisationValues: averted.realisationValues.map { inverted($0) })
+  }
+}
+
+/// Sums over time of an arm's summary datasets, per realisation.
+struct RealisationTotals {
+  var personYears: [Double]
+  var cvdEvents: [Double]
+  var cvdDeaths: [Double]
+
+  init(file: ResultFile, arm: String) throws(AnalysisError) {
+    func totals(_ name: String) throws(AnalysisError) -> [Double] {
+      try file.summaryRows(arm: arm, dataset: name).map { $0.reduce(0, +) }
+    }
+    personYears = try totals("person_years")
+    cvdEvents = try totals("cvd_events")
+    cvdDeaths = try totals("cvd_deaths")
+  }
+}
+
+/// Within-run standard errors of a single realisation, per arm and measure.
+struct WithinRunErrors {
+  var standardErrors: [[SummaryMeasure: Double]]
+  var countMethod: CountErrorMethod
+
+  static func compute(
+    file: ResultFile, totals: [RealisationTotals], limits: ChunkLimits
+  ) throws(AnalysisError) -> WithinRunErrors {
+    let tables = try file.armNames.map { arm throws(AnalysisError) in
+      try EventTable(file: file, arm: arm)
+    }
+    var armTotals: [CardiovascularKinds.ArmTotals] = []
+    for (table, total) in zip(tables, totals) {
+      armTotals.append(
+        CardiovascularKinds.ArmTotals(
+          countsByKind: try table.countsByKind(limits: limits),
+          summaryCVDEvents: Int(total.cvdEvents[0]), summaryCVDDeaths: Int(total.cvdDeaths[0])))
+    }
+    let cardiovascular = tables.first.flatMap {
+      CardiovascularKinds.infer(kinds: $0.kinds, arms: armTotals)
+    }
+    let moments = try WithinRunMoments.compute(
+      file: file, tables: tables, cardiovascular: cardiovascular, limits: limits)
+
+    let persons = Double(file.personCount)
+    let rate = ResultSummary.ratePer
+    // The events tables and the summary must tell the same story.
+    for (index, arm) in file.armNames.enumerated() {
+      let perPersonTotal = moments.lifetime[index].mean * persons
+      let summaryTotal = totals[index].personYears[0]
+      // Person-time is summed in units of 1e-9 years per person and step.
+      let tolerance = 1e-9 * persons * Double(file.timesYears.count) + 1e-12 * summaryTotal
+      if abs(perPersonTotal - summaryTotal) > tolerance {
+        throw .invalidLayout(
+          path: file.path,
+          detail: "/arms/\(arm): the events table gives \(perPersonTotal) person-years, "
+            + "summary/person_years of realisation 0 \(summaryTotal)")
+      }
+    }
+    let baselineIndex = file.armNames.firstIndex(of: file.baselineArm) ?? 0
+    var errors: [[SummaryMeasure: Double]] = []
+    for index in file.armNames.indices {
+      var armErrors: [SummaryMeasure: Double] = [.persons: 0]
+      if let lifetime = moments.lifetime[index].standardErrorOfMean {
+        armErrors[.lifeExpectancyYears] = lifetime
+        armErrors[.personYears] = persons * lifetime
+      }
+      if index != baselineIndex, let gained = moments.lifetimeGained[index].standardErrorOfMean {
+        armErrors[.lifeYearsGainedPer1000] = rate * gained
+      }
+      let events = totals[index].cvdEvents[0]
+      let deathShare = totals[index].cvdDeaths[0] / persons
+      if moments.cardiovascularPerPerson {
+        armErrors[.cvdEventsPer1000] = moments.cvdEvents[index].standardErrorOfMean.map {
+          rate * $0
+        }
+        armErrors[.cvdDeathsPer1000] = moments.cvdDeath[index].standardErrorOfMean.map {
+          rate * $0
+        }
+        if index != baselineIndex {
+          armErrors[.eventsAvertedPer1000] = moments.eventsAverted[index].standardErrorOfMean
+            .map { rate * $0 }
+        }
+      } else {
+        // Poisson for events (a person may have several), binomial for deaths
+        // (at most one per person), independent arms for the difference.
+        armErrors[.cvdEventsPer1000] = rate * events.squareRoot() / persons
+        armErrors[.cvdDeathsPer1000] = rate * (deathShare * (1 - deathShare) / persons).squareRoot()
+        if index != baselineIndex {
+          armErrors[.eventsAvertedPer1000] =
+            rate * (events + totals[baselineIndex].cvdEvents[0]).squareRoot() / persons
+        }
+      }
+      errors.append(armErrors)
+    }
+    return WithinRunErrors(
+      standardErrors: errors,
+      countMethod: cardiovascular != nil ? .perPerson : .poissonApproximation)
+  }
+}
