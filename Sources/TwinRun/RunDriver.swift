@@ -177,6 +177,14 @@ public struct RunDriver {
     }
     try agree(problem)
 
+    // Memory: refuse a population that cannot fit, before anything starts.
+    if let message = MemoryBudget.problem(
+      persons: range.count, scenario: scenario, recorded: recorded, communicator: communicator)
+    {
+      problem = problem ?? message
+    }
+    try agree(problem)
+
     // The run folder: created and writable, and no finished result in the way.
     let directory = URL(
       fileURLWithPath: options.outputDirectory ?? scenario.output.directory, isDirectory: true)
@@ -328,6 +336,11 @@ public struct RunDriver {
           ("risk_equation", scenario.models.riskEquation.rawValue),
           ("outside_validity", scenario.models.outsideValidity.rawValue),
           ("baseline_arm", scenario.baselineArmName),
+          ("conditions", conditionNames.joined(separator: ",")),
+          (
+            "conditions_counting_as_cvd",
+            scenario.models.conditions.filter(\.countsAsCVD).map(\.name).joined(separator: ",")
+          ),
         ])
       prepared.log?.write(
         "run \(runID): scenario \(scenarioPath) (\(scenario.name)), "
@@ -771,5 +784,49 @@ enum DiskSpace {
     guard let free = available(at: directory), free < 64 << 20 else { return "" }
     return " (the file system of \(directory.path) has only \(free) bytes free: disk full? "
       + "free space or choose another --output, then rerun or --resume)"
+  }
+}
+
+/// Memory a rank needs for its persons, checked against what the node has.
+enum MemoryBudget {
+  /// Bytes per person of a rank beyond the fixed start-up: the person block
+  /// and the arm state (measured about 170 with one recorded variable, see
+  /// docs/benchmarks.md) plus the series buffers (16 time points per
+  /// recorded variable) and two bytes per condition and intervention.
+  static func bytesPerPerson(scenario: Scenario, recorded: [RecordedVariable]) -> Int {
+    let floatBytes = scenario.output.precision == .float64 ? 8 : 4
+    let series = recorded.reduce(0) { $0 + ($1.isFlag ? 1 : floatBytes) } * 16
+    let interventions = scenario.arms.map(\.interventions.count).max() ?? 0
+    return 200 + series + 2 * scenario.models.conditions.count + 2 * interventions
+  }
+
+  /// Available memory of this node (MemAvailable of /proc/meminfo), bytes.
+  static func availableBytes() -> Int? {
+    guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else {
+      return nil
+    }
+    for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+      let fields = line.split(separator: " ")
+      if fields.count >= 2, let kibibytes = Int(fields[1]) { return kibibytes * 1024 }
+    }
+    return nil
+  }
+
+  /// A message when the ranks on this node would need more than 90 % of its
+  /// available memory; nil when they fit (or the node does not say).
+  static func problem(
+    persons: Int, scenario: Scenario, recorded: [RecordedVariable], communicator: Communicator
+  ) -> String? {
+    guard let available = availableBytes() else { return nil }
+    let localRanks =
+      Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "")
+      ?? 1
+    let perRank = persons * bytesPerPerson(scenario: scenario, recorded: recorded) + (64 << 20)
+    guard perRank * localRanks > available / 10 * 9 else { return nil }
+    let gib = { (bytes: Int) in String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
+    return "population.size: \(persons) persons on this rank need about \(gib(perRank)) "
+      + "(\(localRanks) rank(s) on this node: \(gib(perRank * localRanks))), but the node has "
+      + "\(gib(available)) available. Use more nodes (each rank holds size / ranks persons), "
+      + "fewer recorded variables, or a smaller population (docs/operations.md, limits)"
   }
 }
