@@ -18,6 +18,8 @@ public struct RunOptions: Sendable {
   public var resume: Bool
   /// Complete checkpoints kept (the newest); older ones are removed.
   public var keepCheckpoints: Int
+  /// Log rank 0's resident memory at every time point to run.log (soak tests).
+  public var traceMemory = false
 
   public init(
     outputDirectory: String? = nil, quiet: Bool = false, checkpointEverySteps: Int? = nil,
@@ -441,7 +443,8 @@ public struct RunDriver {
       var recorder = ProgressRecorder(
         inner: inner, progress: progress, done: done, steps: steps, what: what,
         communicator: communicator, countAlive: !options.quiet, timers: timers,
-        injectedFailureStep: (realisation == 0 && armIndex == 0) ? injectedFailureStep : nil)
+        injectedFailureStep: (realisation == 0 && armIndex == 0) ? injectedFailureStep : nil,
+        memoryLog: options.traceMemory ? prepared.log : nil)
       defer { progress = recorder.progress }
       while try timers.measure(
         \.simulation, { try simulator.advance(&armProgress, block: block, recorder: &recorder) })
@@ -618,8 +621,14 @@ struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
   /// Set from `TWIN_SIM_INJECT_FAILURE=RANK:STEP` to test failure handling:
   /// that rank fails at that time point of the first arm (docs/operations.md).
   let injectedFailureStep: Int?
+  /// Where to log resident memory at each time point (`--trace-memory`).
+  var memoryLog: RunLog?
 
   mutating func record(_ state: ArmState) throws {
+    if let memoryLog {
+      memoryLog.write(
+        "memory: \(what), time point \(state.timeIndex), resident \(ResidentMemory.bytes()) bytes")
+    }
     if let injectedFailureStep, state.timeIndex == injectedFailureStep {
       throw RunFailure.failed(
         "injected failure on rank \(communicator.rank) at step \(injectedFailureStep) "
@@ -828,5 +837,17 @@ enum MemoryBudget {
       + "(\(localRanks) rank(s) on this node: \(gib(perRank * localRanks))), but the node has "
       + "\(gib(available)) available. Use more nodes (each rank holds size / ranks persons), "
       + "fewer recorded variables, or a smaller population (docs/operations.md, limits)"
+  }
+}
+
+/// This process's resident memory (from /proc/self/statm).
+enum ResidentMemory {
+  static func bytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else {
+      return -1
+    }
+    let fields = text.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return -1 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
   }
 }

@@ -59,6 +59,9 @@ struct Run: ParsableCommand {
   @Flag(help: "Continue from the newest valid checkpoint in the run folder.")
   var resume = false
 
+  @Flag(help: "Log resident memory at every time point to run.log (soak tests).")
+  var traceMemory = false
+
   func validate() throws {
     if let checkpointEvery, checkpointEvery < 1 {
       throw ValidationError("--checkpoint-every must be at least 1 step, found \(checkpointEvery)")
@@ -73,10 +76,11 @@ struct Run: ParsableCommand {
 
   func run() throws {
     let communicator = try Communicator.world()
-    let options = RunOptions(
+    var options = RunOptions(
       outputDirectory: output, quiet: quiet, checkpointEverySteps: checkpointEvery,
       checkpointEveryMinutes: checkpointEveryMinutes, resume: resume,
       keepCheckpoints: keepCheckpoints)
+    options.traceMemory = traceMemory
     let driver = RunDriver(scenarioPath: scenario, options: options, communicator: communicator)
     let summary: RunSummary
     do {

@@ -238,3 +238,38 @@ def test_full_disk_is_a_clear_error_and_nothing_is_complete(twin_sim, scenarios,
         assert not (output / "results.h5").exists()
     finally:
         subprocess.run(["umount", str(mount)])
+
+
+def test_slurm_template_checkpoints_requeues_and_resumes(
+        twin_sim, scenarios, reference, tmp_path, repo_root):
+    """scripts/slurm/twin-sim.sbatch without Slurm: mpirun as the launcher and a
+    recording `scontrol`; SIGUSR1 to the batch shell (as --signal=B:USR1 sends
+    it) must end in exit 3 and a requeue, and the requeued job must resume."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    requeues = tmp_path / "requeues"
+    scontrol = bin_dir / "scontrol"
+    scontrol.write_text(f"#!/bin/sh\necho \"$@\" >> {requeues}\n")
+    scontrol.chmod(0o755)
+    env = mpirun_env()
+    env.update({
+        "PATH": f"{bin_dir}:{env['PATH']}", "TWIN_SIM": twin_sim,
+        "TWIN_SIM_LAUNCH": "mpirun -n 2", "SLURM_JOB_ID": "4242",
+    })
+    template = repo_root / "scripts" / "slurm" / "twin-sim.sbatch"
+    output = tmp_path / "run"
+    job = subprocess.Popen(["bash", str(template), str(scenarios["big"]), str(output)],
+                           env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not (output / "results.h5.partial").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    job.send_signal(signal.SIGUSR1)
+    out, err = job.communicate(timeout=120)
+    assert job.returncode == 3, out + err
+    assert requeues.read_text().strip() == "requeue 4242"
+    second = run(["bash", str(template), str(scenarios["big"]), str(output)], env=env,
+                 timeout=300)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "resuming from the checkpoints" in second.stdout
+    assert differences(reference["big"], output / "results.h5") == []
