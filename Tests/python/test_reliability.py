@@ -14,38 +14,10 @@ import pytest
 
 from conftest import mpirun_env, run
 from h5compare import differences
+from test_engine_run import SCENARIO as ENGINE_SCENARIO
 
-SCENARIO = textwrap.dedent(
-    """\
-    name: reliability
-    seed: 11
-    time: {start_year: 2025, horizon_years: 15}
-    population:
-      size: SIZE
-      synthetic:
-        age: {min: 40, max: 75}
-        smoking: 0.3
-    models:
-      risk_equation: score2
-      conditions:
-        - name: ihd
-          incidence: {gompertz: {a: 0.0004, b: 0.05}}
-          prevalence: 0.05
-          relative_risks: {smoking: {lognormal: {mean: 2.0, ci95: [1.7, 2.4]}}}
-          excess_mortality: 0.03
-    arms:
-      - name: baseline
-      - name: statin
-        interventions:
-          - {type: statin, eligibility: {min_risk10: 0.05}}
-      - name: quit
-        interventions:
-          - {type: smoking, action: stop, from_year: 2027}
-    output:
-      record: [alive, age, sbp, total_cholesterol, hdl, smoking, risk10, cvd_history, ihd]
-    uncertainty: {replicates: 2, parameter_draws: 2}
-    """
-)
+# The engine tests' scenario (every kind of intervention, a condition, PSA).
+SCENARIO = ENGINE_SCENARIO.replace("size: 2003", "size: SIZE")
 
 
 def mpirun(ranks, twin_sim, *args, env=None):

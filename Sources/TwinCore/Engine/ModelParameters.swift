@@ -124,33 +124,57 @@ public struct BackgroundMortality: Sendable {
     sex: UInt8, smoker: Bool, ageYears: Double, exponential: Double, withinYears: Double,
     exactTiming: Bool = true
   ) -> Double {
-    var elapsed = 0.0
-    var remaining = exponential / (smoker ? smokerMultiplier : nonSmokerMultiplier)
-    var age = ageYears
+    let remaining = exponential / (smoker ? smokerMultiplier : nonSmokerMultiplier)
     if !exactTiming {
-      let rate = hazard(sex: sex, ageYears: age)
-      let time = remaining / rate
+      let time = remaining / hazard(sex: sex, ageYears: ageYears)
       return time < withinYears ? time : .infinity
     }
     if let gompertz {
-      // Cumulative hazard (a/b) e^(b x) (e^(b t) - 1), inverted.
-      let rateNow = gompertz.a * exp(gompertz.b * age)
-      let time =
-        gompertz.b == 0
-        ? remaining / rateNow : log1p(remaining * gompertz.b / rateNow) / gompertz.b
-      return time.isFinite && time < withinYears ? time : .infinity
+      return gompertzEventTime(
+        rateNow: gompertz.a * exp(gompertz.b * ageYears), slope: gompertz.b,
+        exponential: remaining, withinYears: withinYears)
     }
-    while elapsed < withinYears {
-      let nextBirthday = age.rounded(.down) + 1
-      let width = min(nextBirthday - age, withinYears - elapsed)
-      let rate = hazard(sex: sex, ageYears: age)
-      if rate * width >= remaining { return elapsed + remaining / rate }
-      remaining -= rate * width
-      elapsed += width
-      age = nextBirthday
-    }
-    return .infinity
+    return piecewiseConstantEventTime(
+      fromAgeYears: ageYears, exponential: remaining, withinYears: withinYears,
+      nextChange: { $0.rounded(.down) + 1 }, rate: { hazard(sex: sex, ageYears: $0) })
   }
+}
+
+/// The time at which the cumulative hazard of a Gompertz rate, `rateNow` at
+/// the start and growing as e^(slope t), reaches `exponential`: the cumulative
+/// hazard (rateNow / slope) (e^(slope t) - 1) inverted in closed form; if within
+/// `withinYears`, else +infinity.
+@inlinable
+func gompertzEventTime(
+  rateNow: Double, slope: Double, exponential: Double, withinYears: Double
+) -> Double {
+  guard rateNow > 0 else { return .infinity }
+  let time = slope == 0 ? exponential / rateNow : log1p(exponential * slope / rateNow) / slope
+  return time.isFinite && time < withinYears ? time : .infinity
+}
+
+/// The time at which the cumulative hazard of a piecewise-constant rate,
+/// starting at `fromAgeYears`, reaches `exponential` (a unit exponential
+/// draw), if within `withinYears`; +infinity otherwise. `nextChange(age)` is
+/// the next age at which the rate changes, `rate(age)` the rate from `age` on.
+@inlinable
+func piecewiseConstantEventTime(
+  fromAgeYears start: Double, exponential: Double, withinYears: Double,
+  nextChange: (Double) -> Double, rate: (Double) -> Double
+) -> Double {
+  var elapsed = 0.0
+  var remaining = exponential
+  var age = start
+  while elapsed < withinYears {
+    let change = nextChange(age)
+    let width = min(change - age, withinYears - elapsed)
+    let current = rate(age)
+    if current * width >= remaining { return elapsed + remaining / current }
+    remaining -= current * width
+    elapsed += width
+    age = change
+  }
+  return .infinity
 }
 
 /// A hazard-based condition, resolved.
@@ -230,26 +254,14 @@ public struct ConditionParameters: Sendable {
     }
     switch incidence {
     case .gompertz(let a, let b):
-      let rateNow = relativeRisk * a[Int(sex)] * exp(b[Int(sex)] * ageYears)
-      guard rateNow > 0 else { return .infinity }
-      let slope = b[Int(sex)]
-      let time =
-        slope == 0 ? exponential / rateNow : log1p(exponential * slope / rateNow) / slope
-      return time.isFinite && time < withinYears ? time : .infinity
+      return gompertzEventTime(
+        rateNow: relativeRisk * a[Int(sex)] * exp(b[Int(sex)] * ageYears), slope: b[Int(sex)],
+        exponential: exponential, withinYears: withinYears)
     case .table(let ages, _):
-      var elapsed = 0.0
-      var remaining = exponential
-      var age = ageYears
-      while elapsed < withinYears {
-        let nextChange = ages.first { $0 > age } ?? .infinity
-        let width = min(nextChange - age, withinYears - elapsed)
-        let rate = relativeRisk * baselineIncidence(sex: sex, ageYears: age)
-        if rate * width >= remaining { return elapsed + remaining / rate }
-        remaining -= rate * width
-        elapsed += width
-        age = nextChange
-      }
-      return .infinity
+      return piecewiseConstantEventTime(
+        fromAgeYears: ageYears, exponential: exponential, withinYears: withinYears,
+        nextChange: { age in ages.first { $0 > age } ?? .infinity },
+        rate: { relativeRisk * baselineIncidence(sex: sex, ageYears: $0) })
     }
   }
 }
