@@ -13,6 +13,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
     // C shims: module maps plus static inline wrappers for macros Swift cannot import.
@@ -43,11 +44,17 @@ let package = Package(
     // Analysts' view: summaries, reports and exports of result files.
     .target(name: "TwinAnalysis", dependencies: ["HDF5Kit"], exclude: ["README.md"]),
 
+    // Secure layer: age encryption, signed job bundles (no engine import).
+    .target(
+      name: "TwinSecure", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+      exclude: ["README.md"]),
+
     // Command-line face: parses arguments and composes the layers.
     .executableTarget(
       name: "twin-sim",
       dependencies: [
-        "TwinRun", "TwinCore", "TwinModels", "TwinAnalysis", "MPIKit",
+        "TwinRun", "TwinCore", "TwinModels", "TwinAnalysis",
+        "MPIKit", "TwinSecure",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -62,6 +69,7 @@ let package = Package(
     .testTarget(name: "TwinModelsTests", dependencies: ["TwinModels"]),
     .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
     .testTarget(name: "TwinAnalysisTests", dependencies: ["TwinAnalysis"]),
+    .testTarget(name: "TwinSecureTests", dependencies: ["TwinSecure"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -31,6 +31,7 @@ struct TwinSim: ParsableCommand {
       Summary.self,
       Report.self,
       Export.self,
+      Secure.self,
       SelfTest.self,
     ],
     defaultSubcommand: Run.self

@@ -1,0 +1,359 @@
+import ArgumentParser
+import Foundation
+import TwinCore
+import TwinSecure
+
+/// `twin-sim secure ...`: client-side encryption and signed job bundles for
+/// secure partitions (docs/security.md). Parses arguments; the work is in TwinSecure.
+struct Secure: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "secure",
+    abstract: "Encrypt files (age format) and build signed job bundles for secure partitions.",
+    discussion: """
+      Files are encrypted in the age format (age-encryption.org/v1, X25519
+      recipients), interoperable with the age and age-keygen tools. Threat model,
+      key handling and a walkthrough: docs/security.md.
+
+      Exit status: 0 done; 1 a file failed to decrypt or verify (damaged,
+      modified, wrong key); 2 invalid arguments or unreadable keys.
+      """,
+    subcommands: [
+      SecureKeygen.self, SecureEncrypt.self, SecureDecrypt.self, SecurePack.self,
+      SecureVerify.self, SecurePrologCommand.self,
+    ])
+}
+
+/// Runs `body`, turning TwinSecure's errors into the exit codes of `secure`.
+func runSecureCommand(_ body: () throws -> Void) throws {
+  do {
+    try body()
+  } catch let error as AgeError {
+    switch error {
+    case .invalidKey, .io:
+      throw reportInvalidInput(error.description)
+    default:
+      printError("twin-sim: error: \(error.description)")
+      throw ExitCode.failure
+    }
+  } catch let error as BundleError {
+    switch error {
+    case .invalidInput, .signingFailed:
+      throw reportInvalidInput(error.description)
+    default:
+      printError("twin-sim: error: \(error.description)")
+      throw ExitCode.failure
+    }
+  } catch let error as SignatureError {
+    throw reportInvalidInput(error.description)
+  } catch let exit as ExitCode {
+    throw exit
+  } catch {
+    printError("twin-sim: error: \(error)")
+    throw ExitCode.failure
+  }
+}
+
+struct SecureKeygen: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "keygen",
+    abstract: "Write a new age identity (AGE-SECRET-KEY-1...) and print its recipient.",
+    discussion: """
+      Writes the identity file as age-keygen does (comment lines '# created:' and
+      '# public key:', then the secret key) with mode 0600, and prints the
+      recipient (age1...) on standard output. Refuses to overwrite a file.
+
+      Example:
+        twin-sim secure keygen -o ~/.config/twin-sim/key.txt
+      """)
+
+  @Option(name: .shortAndLong, help: "Identity file to create.")
+  var output: String
+
+  func run() throws {
+    try runSecureCommand {
+      if FileManager.default.fileExists(atPath: output) {
+        throw AgeError.io("refusing to overwrite existing file \(output)")
+      }
+      let recipient = try AgeFile.writeNewIdentity(path: output)
+      print(recipient)
+    }
+  }
+}
+
+struct SecureEncrypt: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "encrypt",
+    abstract: "Encrypt a file to one or more age recipients.",
+    discussion: """
+      Streams in 64 KiB chunks (constant memory). The output file appears only
+      when complete.
+
+      Example:
+        twin-sim secure encrypt -r age1... -o cohort.csv.age cohort.csv
+      """)
+
+  @Option(name: .shortAndLong, help: "Recipient (age1...); repeat for several.")
+  var recipient: [String] = []
+
+  @Flag(name: .shortAndLong, help: "Write ASCII armor (PEM-like text).")
+  var armor = false
+
+  @Option(name: .shortAndLong, help: "Output file (default: standard output).")
+  var output: String?
+
+  @Argument(help: "File to encrypt (default: standard input).")
+  var input: String?
+
+  func validate() throws {
+    if recipient.isEmpty { throw ValidationError("Give at least one recipient with -r.") }
+  }
+
+  func run() throws {
+    try runSecureCommand {
+      let recipients = try recipient.map { text throws(AgeError) in
+        try AgeRecipient(parsing: text)
+      }
+      try AgeFile.encrypt(
+        inputPath: input, outputPath: output, recipients: recipients, armored: armor)
+    }
+  }
+}
+
+struct SecureDecrypt: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "decrypt",
+    abstract: "Decrypt an age file (binary or armored) with an identity file.",
+    discussion: """
+      Every 64 KiB chunk is authenticated; a flipped byte, truncation, appended
+      data, reordered chunks or a wrong key end with an error and exit status 1.
+      With -o the plaintext is written under a temporary name and renamed only
+      after the last chunk verified, so a failure leaves nothing behind. Without
+      -o, verified chunks go to standard output as they verify.
+
+      Example:
+        twin-sim secure decrypt -i key.txt -o cohort.csv cohort.csv.age
+      """)
+
+  @Option(name: .shortAndLong, help: "Identity file (age-keygen format).")
+  var identity: String
+
+  @Option(name: .shortAndLong, help: "Output file (default: standard output).")
+  var output: String?
+
+  @Argument(help: "File to decrypt (default: standard input).")
+  var input: String?
+
+  func run() throws {
+    try runSecureCommand {
+      let identities = try AgeFile.readIdentities(path: identity)
+      try AgeFile.decrypt(inputPath: input, outputPath: output, identities: identities)
+    }
+  }
+}
+
+struct SecurePack: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "pack",
+    abstract: "Turn a scenario and its input tables into a signed, encrypted job bundle.",
+    discussion: """
+      Creates the folder given with -o holding:
+        inputs/NAME.age     the scenario, the population table it references and
+                            every --input file, encrypted to a fresh per-job age key
+        job-identity.age    that per-job key, encrypted to your recipient (-r)
+        job.sbatch          the batch script (partition, job nonce)
+        manifest.json       SHA-256 and size of every file, the batch script's hash,
+                            a random job nonce, creation and expiry time, partition
+        manifest.json.sig   SSHSIG signature of manifest.json, namespace twin-sim,
+                            made by ssh-keygen -Y sign (agents and hardware keys work)
+      Input paths must be relative to the scenario's folder (no '..').
+      Check a bundle with 'twin-sim secure verify'. See docs/security.md.
+
+      Example:
+        twin-sim secure pack scenarios/table-cohort.yaml -o job1 \\
+          -r age1... --sign-key ~/.ssh/id_ed25519
+      """)
+
+  @Argument(help: "Scenario file.")
+  var scenario: String
+
+  @Option(name: .shortAndLong, help: "Bundle folder to create (must not exist).")
+  var output: String
+
+  @Option(name: .shortAndLong, help: "Your age recipient (age1...): results are encrypted to it.")
+  var recipient: String
+
+  @Option(help: "OpenSSH key for ssh-keygen -Y sign (private key, or .pub with an agent).")
+  var signKey: String
+
+  @Option(help: "Further input file, relative to the scenario's folder; repeat for several.")
+  var input: [String] = []
+
+  @Option(help: "Hours until the bundle expires (1 ... 8760).")
+  var expiresInHours: Double = 168
+
+  @Option(help: "Slurm partition the job is for.")
+  var partition = "secure"
+
+  func validate() throws {
+    guard expiresInHours >= 1 && expiresInHours <= 8760 else {
+      throw ValidationError("--expires-in-hours must be between 1 and 8760.")
+    }
+  }
+
+  func run() throws {
+    let loaded: Scenario
+    do { loaded = try ScenarioLoader.load(path: scenario) } catch {
+      throw reportInvalidInput("\(error)")
+    }
+    let scenarioURL = URL(fileURLWithPath: scenario)
+    let folder = scenarioURL.deletingLastPathComponent()
+    var inputNames = input
+    if case .table(let table) = loaded.population.source, !inputNames.contains(table.path) {
+      inputNames.insert(table.path, at: 0)
+    }
+    try runSecureCommand {
+      let request = JobBundle.PackRequest(
+        scenario: (scenarioURL.path, scenarioURL.lastPathComponent),
+        inputs: inputNames.map { (folder.appendingPathComponent($0).path, $0) },
+        userRecipient: try AgeRecipient(parsing: recipient), signingKeyPath: signKey,
+        outputFolder: output, partition: partition, lifetimeSeconds: expiresInHours * 3600)
+      let manifest = try JobBundle.pack(request)
+      print("bundle \(output): \(manifest.files.count) files, nonce \(manifest.jobNonce)")
+      print("expires \(manifest.expires), partition \(manifest.partition)")
+    }
+  }
+}
+
+struct SecureVerify: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify",
+    abstract: "Check a job bundle's signature, expiry and file hashes.",
+    discussion: """
+      Verifies the SSHSIG signature of manifest.json (namespace twin-sim,
+      Ed25519 keys, checked by twin-sim itself) against an OpenSSH allowed-signers
+      file, then the expiry, then that the folder holds exactly the files the
+      manifest lists, each with its SHA-256. Exit status 0 when everything
+      holds, 1 with the reason otherwise.
+
+      Example:
+        twin-sim secure verify job1 --allowed-signers ~/.ssh/allowed_signers \\
+          --identity alice@example.org
+      """)
+
+  @Argument(help: "Bundle folder.")
+  var bundle: String
+
+  @Option(help: "OpenSSH allowed-signers file.")
+  var allowedSigners: String
+
+  @Option(help: "Principal the signer must be (as in the allowed-signers file).")
+  var identity: String?
+
+  func run() throws {
+    try runSecureCommand {
+      guard let text = FileManager.default.contents(atPath: allowedSigners) else {
+        throw BundleError.invalidInput("cannot read allowed signers file \(allowedSigners)")
+      }
+      let signers = try AllowedSigners(text: String(decoding: text, as: UTF8.self))
+      let verified = try JobBundle.verify(
+        folder: bundle, allowedSigners: signers, principal: identity)
+      print("bundle \(bundle): good signature by \(verified.principals.joined(separator: ", "))")
+      print(
+        "nonce \(verified.manifest.jobNonce), expires \(verified.manifest.expires), "
+          + "partition \(verified.manifest.partition), \(verified.manifest.files.count) files")
+    }
+  }
+}
+
+struct SecurePrologCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "prolog",
+    abstract: "Slurm Prolog: refuse a secure-partition job whose signed bundle does not check out.",
+    discussion: """
+      Run by slurmd before a job starts (scripts/slurm/secure-prolog). For a job on
+      a secure partition (SLURM_JOB_PARTITION), it checks: the bundle in the job's
+      working directory is signed by the job's user (SLURM_JOB_USER) according to
+      the site's allowed-signers file, has not expired and holds exactly the signed
+      files; the script Slurm spooled is the signed batch script; the signed
+      partition is the job's; the job nonce was never accepted before (replay
+      list). Every verdict is appended to --log as a JSON line with the reason.
+      Exit status 0 lets the job run (also for other partitions); 1 refuses it
+      (Slurm then holds the job and drains the node), also when the site's files
+      cannot be read; 2 when the Slurm variables are missing.
+
+      The spooled script comes from 'scontrol write batch_script', the bundle
+      folder from the job's WorkDir; --job-script and --bundle override them.
+      """)
+
+  @Option(help: "The site's OpenSSH allowed-signers file.")
+  var allowedSigners: String
+
+  @Option(help: "Replay list of accepted job nonces (created if missing, mode 0600).")
+  var replayList: String
+
+  @Option(help: "Log file (JSON lines, appended).")
+  var log: String
+
+  @Option(help: "A secure partition; repeat for several.")
+  var securePartition: [String] = ["secure"]
+
+  @Option(help: "The spooled job script (default: from scontrol).")
+  var jobScript: String?
+
+  @Option(help: "The bundle folder (default: the job's WorkDir from scontrol).")
+  var bundle: String?
+
+  func run() throws {
+    let environment = ProcessInfo.processInfo.environment
+    guard let jobID = environment["SLURM_JOB_ID"], let user = environment["SLURM_JOB_USER"],
+      let partition = environment["SLURM_JOB_PARTITION"]
+    else {
+      throw reportInvalidInput(
+        "SLURM_JOB_ID, SLURM_JOB_USER and SLURM_JOB_PARTITION must be set (run as a Slurm Prolog)")
+    }
+    guard securePartition.contains(partition) else { return }
+    let now = Date()
+    var job = SecureProlog.Job(
+      jobID: jobID, user: user, partition: partition, bundleFolder: bundle ?? "",
+      spooledScript: [])
+    var verdict = "refused"
+    var reason = ""
+    defer { appendLog(SecureProlog.logLine(job: job, now: now, verdict: verdict, reason: reason)) }
+    do {
+      if bundle == nil { job.bundleFolder = try SlurmJobQuery.workDirectory(jobID: jobID) }
+      if let jobScript {
+        guard let data = FileManager.default.contents(atPath: jobScript) else {
+          throw BundleError.invalidInput("cannot read job script \(jobScript)")
+        }
+        job.spooledScript = [UInt8](data)
+      } else {
+        job.spooledScript = try SlurmJobQuery.spooledScript(jobID: jobID)
+      }
+      guard let signersText = FileManager.default.contents(atPath: allowedSigners) else {
+        throw BundleError.invalidInput("cannot read allowed signers file \(allowedSigners)")
+      }
+      let signers = try AllowedSigners(text: String(decoding: signersText, as: UTF8.self))
+      let decision = try SecureProlog.check(
+        job, securePartitions: securePartition, allowedSigners: signers,
+        replayListPath: replayList, now: now)
+      if case .accepted(let principal, let nonce) = decision {
+        verdict = "accepted"
+        reason = "signed by \(principal), nonce \(nonce)"
+      }
+    } catch {
+      reason = "\(error)"
+      printError("twin-sim: prolog: job \(jobID) refused: \(reason)")
+      throw ExitCode.failure
+    }
+  }
+
+  func appendLog(_ line: String) {
+    let descriptor = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+      printError("twin-sim: prolog: cannot write log \(log): \(line)")
+      return
+    }
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    try? handle.write(contentsOf: Data((line + "\n").utf8))
+  }
+}
