@@ -45,7 +45,7 @@ public struct ArmSimulator: Sendable {
       state: state,
       counts: StepCounts(
         timePoints: parameters.steps + 1, conditionCount: parameters.conditions.count),
-      events: EventLog(), nextTimeIndex: 0)
+      eventBuffer: EventBuffer(persons: block.count), nextTimeIndex: 0)
   }
 
   /// The arm as a checkpoint left it: the persons' flags at `saved.nextTimeIndex`,
@@ -63,7 +63,7 @@ public struct ArmSimulator: Sendable {
       progress.state.markDead(person)
     }
     progress.counts = saved.counts
-    progress.events = saved.events
+    progress.eventBuffer = EventBuffer(persons: block.count, events: saved.events)
     progress.nextTimeIndex = saved.nextTimeIndex
     return progress
   }
@@ -84,7 +84,7 @@ public struct ArmSimulator: Sendable {
     if step < parameters.steps {
       drawEvents(
         block: block, step: step, state: &progress.state, counts: &progress.counts,
-        eventLog: &progress.events)
+        eventLog: &progress.eventBuffer)
     }
     progress.nextTimeIndex = step + 1
     return progress.nextTimeIndex <= parameters.steps
@@ -92,7 +92,7 @@ public struct ArmSimulator: Sendable {
 
   /// The arm's counts and its events in person, then time order.
   public func finish(_ progress: ArmProgress) -> (counts: StepCounts, events: EventLog) {
-    var events = progress.events
+    var events = progress.eventBuffer.log
     events.sortByPerson()
     return (progress.counts, events)
   }
@@ -192,7 +192,7 @@ public struct ArmSimulator: Sendable {
   /// onset fatality) and then 2 + C + c (excess death, unused).
   func drawEvents(
     block: PersonBlock, step: Int, state: inout ArmState, counts: inout StepCounts,
-    eventLog log: inout EventLog
+    eventLog log: inout EventBuffer
   ) {
     let dt = parameters.stepYears
     let stepStart = Double(step) * dt

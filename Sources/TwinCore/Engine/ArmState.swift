@@ -63,7 +63,10 @@ public struct ArmState: Sendable {
 public struct ArmProgress: Sendable {
   public internal(set) var state: ArmState
   public internal(set) var counts: StepCounts
-  public internal(set) var events: EventLog
+  /// The events so far, in a buffer allocated when the arm starts.
+  var eventBuffer: EventBuffer
+  /// The events so far (a copy).
+  public var events: EventLog { eventBuffer.log }
   /// The time point the next `advance` computes.
   public internal(set) var nextTimeIndex: Int
 
@@ -183,12 +186,6 @@ public struct EventLog: Sendable, Equatable {
     self.kind = kind
   }
 
-  mutating func append(person: Int64, time: Double, kind: UInt8) {
-    self.person.append(person)
-    self.time.append(time)
-    self.kind.append(kind)
-  }
-
   /// Sorts by person, then time, then the order of appending (an onset before
   /// the death it causes): the order is then the same whatever the
   /// decomposition over ranks.
@@ -201,6 +198,49 @@ public struct EventLog: Sendable, Equatable {
     person = order.map { person[$0] }
     time = order.map { time[$0] }
     kind = order.map { kind[$0] }
+  }
+}
+
+/// Events of an arm in progress, in storage allocated and filled when the arm
+/// starts (1.5 events per person: a death and a non-fatal event for half of
+/// them), so that resident memory does not grow step by step; only an arm
+/// with more events than that grows it (doubling).
+struct EventBuffer: Sendable {
+  private var person: [Int64]
+  private var time: [Double]
+  private var kind: [UInt8]
+  private(set) var count = 0
+
+  init(persons: Int) {
+    let capacity = persons + persons / 2 + 64
+    person = [Int64](repeating: 0, count: capacity)
+    time = [Double](repeating: 0, count: capacity)
+    kind = [UInt8](repeating: 0, count: capacity)
+  }
+
+  init(persons: Int, events: EventLog) {
+    self.init(persons: max(persons, events.count))
+    for index in 0..<events.count {
+      append(person: events.person[index], time: events.time[index], kind: events.kind[index])
+    }
+  }
+
+  mutating func append(person id: Int64, time at: Double, kind code: UInt8) {
+    if count == kind.count {
+      person += [Int64](repeating: 0, count: count)
+      time += [Double](repeating: 0, count: count)
+      kind += [UInt8](repeating: 0, count: count)
+    }
+    person[count] = id
+    time[count] = at
+    kind[count] = code
+    count += 1
+  }
+
+  /// The events so far, as a log.
+  var log: EventLog {
+    EventLog(
+      person: Array(person[..<count]), time: Array(time[..<count]), kind: Array(kind[..<count]))
   }
 }
 
