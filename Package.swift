@@ -14,6 +14,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
   ],
   targets: [
     // C shims: module maps plus static inline wrappers for macros Swift cannot import.
@@ -37,12 +38,23 @@ let package = Package(
       dependencies: ["TwinRandom", "TwinModels", .product(name: "Yams", package: "Yams")],
       exclude: ["README.md"]),
 
+    // Cardiovascular physiology: closed-loop ODE model, integrators, batching (pure Swift).
+    .target(name: "TwinPhysiology", exclude: ["README.md"]),
+
     // Run driver: joins the engine to MPI and HDF5.
     .target(
       name: "TwinRun", dependencies: ["TwinCore", "MPIKit", "HDF5Kit"], exclude: ["README.md"]),
 
     // Analysts' view: summaries, reports and exports of result files.
     .target(name: "TwinAnalysis", dependencies: ["HDF5Kit"], exclude: ["README.md"]),
+
+    // Data management layer: maDMP checks, RO-Crate provenance (no engine import).
+    .target(name: "TwinDMP", dependencies: ["HDF5Kit"], exclude: ["README.md"]),
+    // Catalog of data products (SQLite through GRDB; links the system libsqlite3).
+    .target(
+      name: "TwinCatalog",
+      dependencies: ["TwinDMP", .product(name: "GRDB", package: "GRDB.swift")],
+      exclude: ["README.md"]),
 
     // Secure layer: age encryption, signed job bundles (no engine import).
     .target(
@@ -53,13 +65,13 @@ let package = Package(
     .executableTarget(
       name: "twin-sim",
       dependencies: [
-        "TwinRun", "TwinCore", "TwinModels", "TwinAnalysis",
-        "MPIKit", "TwinSecure",
+        "TwinRun", "TwinCore", "TwinModels", "TwinPhysiology", "TwinAnalysis", "TwinDMP",
+        "TwinCatalog", "MPIKit", "TwinSecure",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
     // Timing harness for scripts/bench/ (subcommand-style first argument per benchmark).
-    .executableTarget(name: "twin-sim-bench", dependencies: ["TwinModels"]),
+    .executableTarget(name: "twin-sim-bench", dependencies: ["TwinModels", "TwinPhysiology"]),
 
     .testTarget(name: "MPIKitTests", dependencies: ["MPIKit"]),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
@@ -68,8 +80,11 @@ let package = Package(
       name: "TwinRandomTests", dependencies: ["TwinRandom"], exclude: ["philox4x32-kat.txt"]),
     .testTarget(name: "TwinModelsTests", dependencies: ["TwinModels"]),
     .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
+    .testTarget(name: "TwinPhysiologyTests", dependencies: ["TwinPhysiology"]),
     .testTarget(name: "TwinAnalysisTests", dependencies: ["TwinAnalysis"]),
     .testTarget(name: "TwinSecureTests", dependencies: ["TwinSecure"]),
+    .testTarget(name: "TwinDMPTests", dependencies: ["TwinDMP"]),
+    .testTarget(name: "TwinCatalogTests", dependencies: ["TwinCatalog", "TwinDMP", "HDF5Kit"]),
   ],
   swiftLanguageModes: [.v6]
 )

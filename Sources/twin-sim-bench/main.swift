@@ -3,6 +3,7 @@
 //
 // Usage: twin-sim-bench MODE [options]
 //   linear-predictor  plain Swift loop vs one BLAS dgemm for risk-equation linear predictors
+//   physiology        population physiology speed (also physiology-calibration, -mapping-report)
 import Foundation
 import TwinModels
 
@@ -20,6 +21,7 @@ case "linear-predictor":
     FileHandle.standardError.write(Data("twin-sim-bench: \(error)\n".utf8))
     exit(64)
   }
+case _ where mode.hasPrefix("physiology"): runPhysiologyMode(mode, Array(arguments.dropFirst()))
 default:
   FileHandle.standardError.write(Data("twin-sim-bench: unknown mode '\(mode)'\n".utf8))
   exit(64)

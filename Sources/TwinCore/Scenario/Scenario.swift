@@ -22,6 +22,8 @@ public struct Scenario: Sendable {
   public var baselineArmName: String
   public var output: OutputSpec
   public var uncertainty: UncertaintySpec
+  /// `dmp`: the data management plan and workflow step, if the scenario names one.
+  public var dmp: DMPReference?
   /// The scenario file's text as read; the result file stores it.
   public var sourceYAML: String
   /// The scenario file's path as the user gave it (for messages).
@@ -549,4 +551,16 @@ public struct UncertaintySpec: Sendable, Hashable {
   public var replicates: Int
   /// PSA draws of every U-number, 0 ... 10000 (0: point values).
   public var parameterDraws: Int
+}
+
+// MARK: data management plan
+
+/// `dmp`: the maDMP file a run obeys and the workflow step it is (docs/dmp.md).
+public struct DMPReference: Sendable, Hashable {
+  /// The path as written in the scenario.
+  public var file: String
+  /// The file, resolved against the scenario file's folder.
+  public var url: URL
+  /// The workflow step's name in the DMP.
+  public var step: String
 }

@@ -28,6 +28,9 @@ extension Scenario {
         validated: root.requiredObject("output"), scenarioName: name,
         riskEquation: models.riskEquation),
       uncertainty: UncertaintySpec(validated: root.requiredObject("uncertainty")),
+      dmp: root.optionalObject("dmp").map {
+        DMPReference(validated: $0, directoryURL: directoryURL)
+      },
       sourceYAML: sourceYAML,
       sourcePath: sourcePath,
       directoryURL: directoryURL)
@@ -315,5 +318,14 @@ extension UncertaintySpec {
     self.init(
       replicates: object.requiredInteger("replicates"),
       parameterDraws: object.requiredInteger("parameter_draws"))
+  }
+}
+
+extension DMPReference {
+  init(validated object: ValidatedObject, directoryURL: URL) {
+    let file = object.requiredString("file")
+    self.init(
+      file: file, url: TablePopulation.resolve(path: file, relativeTo: directoryURL),
+      step: object.requiredString("step"))
   }
 }

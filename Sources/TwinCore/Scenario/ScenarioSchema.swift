@@ -92,6 +92,11 @@ public enum ScenarioSchema {
       Field(
         "uncertainty", .object(uncertainty), .defaultsOfItsKeys,
         doc: "Replicates and probabilistic sensitivity analysis."),
+      Field(
+        "dmp", .object(dmp), .optional,
+        doc:
+          "The data management plan (maDMP JSON) this run obeys and its workflow step; "
+          + "`twin-sim dmp check` checks a run against it (docs/dmp.md)."),
     ],
     rules: [
       .uniqueNames(in: "arms", nameKey: "name", noun: "arm"),
@@ -765,4 +770,19 @@ public enum ScenarioSchema {
         doc: "PSA draws of every U-number (0: point values)."),
     ],
     doc: "Monte Carlo and parameter uncertainty.")
+
+  // MARK: data management plan
+
+  static let dmp = ObjectSchema(
+    fields: [
+      Field(
+        "file", .string(.text(minimum: 1, maximum: 4096)), .required,
+        doc:
+          "maDMP JSON file (RDA DMP Common Standard 1.1 or 1.2); a relative path is relative "
+          + "to the scenario file's folder."),
+      Field(
+        "step", .string(.text(minimum: 1, maximum: 256)), .required,
+        doc: "The DMP workflow step (`twin_sim:workflow.steps[].name`) this run is."),
+    ],
+    doc: "The data management plan this run obeys (docs/dmp.md).")
 }

@@ -1,0 +1,42 @@
+import Foundation
+
+/// The DMP gate of a run, composed for the CLI and the run driver: loads the
+/// plan, asks where this site is and checks the planned run. The run driver
+/// calls it on one rank before any work starts and refuses the run (exit 2)
+/// when the result is not empty.
+public enum RunGate {
+  /// Every violation of the DMP at `dmpFile` by a run of `step` writing
+  /// `runFolder/results.h5` (encrypted or not) and reading `inputs`.
+  /// Throws `DMPValidationFailure` for an invalid DMP and
+  /// `SiteLocation.Failure` for a malformed site declaration.
+  public static func violations(
+    dmpFile: String, step: String, runFolder: String, inputs: [String],
+    encryptedOutput: Bool,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> (location: String?, violations: [Violation]) {
+    let plan = try DataManagementPlan.load(path: dmpFile)
+    let location = try SiteLocation.current(environment: environment)
+    let result = URL(fileURLWithPath: runFolder).appendingPathComponent(RunRecord.completeName)
+    let violations = DMPCheck.check(
+      plan: plan, step: step,
+      outputs: [PlannedOutput(path: result.path, encrypted: encryptedOutput)], inputs: inputs,
+      location: location)
+    return (location, violations)
+  }
+}
+
+extension RunCrate {
+  /// Writes the crate of a finished (or failed) run folder: reads the result
+  /// file's attributes, then `write(run:...)`. For the run driver, after the
+  /// result file is closed and renamed, on one rank.
+  public static func write(
+    runFolder: URL, inputs: [URL] = [], softwareURL: String,
+    license: CrateLicense = .governedByDMP,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> URL {
+    let run = try RunRecord.inspect(folder: runFolder)
+    return try write(
+      run: run, softwareURL: softwareURL, inputs: inputs,
+      agent: Agent.fromEnvironment(environment), license: license, environment: environment)
+  }
+}

@@ -1,0 +1,60 @@
+"""Helpers for the DMP and provenance tests: the official maDMP schemas with
+format checking, and the offline RO-Crate validator wrapper."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import jsonschema
+
+STANDARDS = pathlib.Path("/work/shared/standards")
+REPO = pathlib.Path(__file__).resolve().parents[2]
+_LOCAL_STANDARDS = REPO / "standards"
+
+
+def standards_dir() -> pathlib.Path:
+    """The folder holding madmp/ and rocrate/ (shared copy of the standards)."""
+    for candidate in (STANDARDS, _LOCAL_STANDARDS):
+        if (candidate / "madmp").is_dir():
+            return candidate
+    raise FileNotFoundError("maDMP schemas not found under /work/shared/standards")
+
+
+def madmp_validators():
+    """(version, validator) for maDMP 1.1 and 1.2, each with format checking."""
+    result = []
+    for version in ("1.1", "1.2"):
+        schema = json.loads((standards_dir() / "madmp" / f"maDMP-schema-{version}.json").read_text())
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        result.append((version, cls(schema, format_checker=cls.FORMAT_CHECKER)))
+    return result
+
+
+def schema_errors(document) -> list:
+    """Every schema error of `document` under 1.1 and 1.2, as readable strings."""
+    return [
+        f"{version} {error.json_path}: {error.message}"
+        for version, validator in madmp_validators()
+        for error in validator.iter_errors(document)
+    ]
+
+
+def validate_crate(folder: pathlib.Path, profile: str, level: str, report: pathlib.Path,
+                   skip=()) -> dict:
+    """Runs rocrate-validator offline on a crate folder; returns its JSON report.
+    `skip`: fully qualified check ids to skip (each needs a reason at the caller)."""
+    wrapper = standards_dir() / "rocrate" / "offline_rocrate_validator.py"
+    skip_flags = ["-s", ",".join(skip)] if skip else []
+    completed = subprocess.run(
+        [sys.executable, str(wrapper), "validate", "-p", profile, "-l", level, "--no-paging",
+         *skip_flags, "-f", "json", "-o", str(report), str(folder)],
+        capture_output=True, text=True, timeout=600)
+    assert report.exists(), f"validator wrote no report: {completed.stdout}\n{completed.stderr}"
+    return json.loads(report.read_text())
+
+
+def crate_entities(folder: pathlib.Path) -> dict:
+    graph = json.loads((folder / "ro-crate-metadata.json").read_text())["@graph"]
+    return {entity["@id"]: entity for entity in graph}
