@@ -332,8 +332,8 @@ struct Quantities {
   var bpTreated: UInt8
 }
 
-/// Onset times within a step of a few conditions, without heap allocation for
-/// up to four conditions per person and step.
+/// Onset times within a step of the conditions that start in it (an array:
+/// it allocates only in the rare steps with a new case).
 struct ConditionTimes {
   private(set) var entries: [(index: Int, time: Double)] = []
   mutating func append(index: Int, time: Double) { entries.append((index, time)) }
