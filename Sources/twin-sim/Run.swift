@@ -1,8 +1,5 @@
 import ArgumentParser
-import Foundation
 import MPIKit
-import TwinCore
-import TwinDMP
 import TwinRun
 
 /// `twin-sim run SCENARIO.yaml` (also `twin-sim SCENARIO.yaml`).
@@ -65,24 +62,12 @@ struct Run: ParsableCommand {
   @Flag(help: "Log resident memory at every time point to run.log (soak tests).")
   var traceMemory = false
 
-  @Option(
-    help: ArgumentHelp(
-      "Data management plan (maDMP JSON) the run must obey (default: the scenario's dmp.file).",
-      valueName: "file"))
-  var dmp: String?
-
-  @Option(help: ArgumentHelp("Workflow step of the DMP this run is.", valueName: "name"))
-  var step: String?
-
   func validate() throws {
     if let checkpointEvery, checkpointEvery < 1 {
       throw ValidationError("--checkpoint-every must be at least 1 step, found \(checkpointEvery)")
     }
     if let minutes = checkpointEveryMinutes, !(minutes > 0) || !minutes.isFinite {
       throw ValidationError("--checkpoint-every-minutes must be above 0, found \(minutes)")
-    }
-    if (dmp == nil) != (step == nil) {
-      throw ValidationError("--dmp and --step go together (the plan and the workflow step)")
     }
     if keepCheckpoints < 1 {
       throw ValidationError("--keep-checkpoints must be at least 1, found \(keepCheckpoints)")
@@ -96,8 +81,6 @@ struct Run: ParsableCommand {
       checkpointEveryMinutes: checkpointEveryMinutes, resume: resume,
       keepCheckpoints: keepCheckpoints)
     options.traceMemory = traceMemory
-    let plan = dataManagementPlan()
-    if let plan { try checkPlan(plan, communicator: communicator) }
     let driver = RunDriver(scenarioPath: scenario, options: options, communicator: communicator)
     let summary: RunSummary
     do {
@@ -112,72 +95,5 @@ struct Run: ParsableCommand {
       communicator.abort(message: "run failed: \(message)")
     }
     if summary.stoppedForResume { throw ExitCode(RunExitCode.checkpointedForResume) }
-    if plan != nil, communicator.isRoot {
-      // Provenance of a run under a plan: the run folder becomes an RO-Crate.
-      let folder = URL(fileURLWithPath: summary.resultsPath).deletingLastPathComponent()
-      let environment = ProcessInfo.processInfo.environment
-      let softwareURL =
-        environment["TWIN_SIM_SOFTWARE_URL"]
-        ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
-        .standardizedFileURL.absoluteString
-      do {
-        _ = try RunCrate.write(runFolder: folder, softwareURL: softwareURL)
-      } catch {
-        printError(
-          "twin-sim: warning: the run is complete, but its RO-Crate was not written: \(error)")
-      }
-    }
-  }
-}
-
-extension Run {
-  /// The plan and step this run obeys: --dmp/--step, else the scenario's `dmp`
-  /// key; the run folder and inputs it plans to use.
-  struct PlannedRun {
-    var file: String
-    var step: String
-    var runFolder: String
-    var inputs: [String]
-  }
-
-  /// Nil when neither the options nor the scenario name a plan (or the
-  /// scenario is invalid: the run driver reports that).
-  func dataManagementPlan() -> PlannedRun? {
-    guard let loaded = try? ScenarioLoader.load(path: scenario) else { return nil }
-    let folder = output ?? loaded.output.directory
-    var inputs: [String] = []
-    if case .table(let table) = loaded.population.source { inputs.append(table.url.path) }
-    if let dmp, let step {
-      return PlannedRun(file: dmp, step: step, runFolder: folder, inputs: inputs)
-    }
-    guard let reference = loaded.dmp else { return nil }
-    return PlannedRun(
-      file: reference.url.path, step: reference.step, runFolder: folder, inputs: inputs)
-  }
-
-  /// Checks the planned run against the plan on rank 0 before anything starts;
-  /// every rank exits with code 2 on a violation, citing the DMP entries.
-  func checkPlan(_ plan: PlannedRun, communicator: Communicator) throws {
-    var problems = ""
-    if communicator.isRoot {
-      do {
-        let result = try RunGate.violations(
-          dmpFile: plan.file, step: plan.step, runFolder: plan.runFolder, inputs: plan.inputs,
-          encryptedOutput: false)
-        problems = result.violations.map { "\(plan.file): \($0)" }.joined(separator: "\n")
-      } catch {
-        problems = "\(plan.file): \(error)"
-      }
-    }
-    problems = try communicator.broadcast(problems)
-    guard problems.isEmpty else {
-      if communicator.isRoot {
-        printError(problems)
-        printError(
-          "twin-sim: error: \(scenario): not run: it would break its data management plan "
-            + "(twin-sim dmp check explains; docs/dmp.md)")
-      }
-      throw ExitCode(exitCodeInvalidInput)
-    }
   }
 }
