@@ -61,10 +61,7 @@ struct Provenance: ParsableCommand {
 
   func run() throws {
     let environment = ProcessInfo.processInfo.environment
-    let softwareURL =
-      environment["TWIN_SIM_SOFTWARE_URL"]
-      ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
-      .standardizedFileURL.absoluteString
+    let software = softwareURL(environment: environment)
     let agent = Agent.fromEnvironment(environment)
     let crateLicense = license.map(CrateLicense.init) ?? .governedByDMP
     do {
@@ -78,14 +75,14 @@ struct Provenance: ParsableCommand {
         }
         let written = try CampaignCrate.write(
           campaign: URL(fileURLWithPath: campaign), plan: plan,
-          planFile: URL(fileURLWithPath: dmp), softwareURL: softwareURL, agent: agent,
+          planFile: URL(fileURLWithPath: dmp), softwareURL: software, agent: agent,
           publisher: Organization.publisher(environment), license: crateLicense,
           slurmVersion: installedSlurmVersion())
         print(written.path)
       } else if let runFolder {
         let record = try RunRecord.inspect(folder: URL(fileURLWithPath: runFolder))
         let written = try RunCrate.write(
-          run: record, softwareURL: softwareURL,
+          run: record, softwareURL: software,
           inputs: inputs.map { URL(fileURLWithPath: $0) }, agent: agent, license: crateLicense,
           environment: environment)
         print(written.path)
@@ -94,6 +91,14 @@ struct Provenance: ParsableCommand {
       throw reportInvalidInput(error.description)
     }
   }
+}
+
+/// The URL a crate names twin-sim by: TWIN_SIM_SOFTWARE_URL (a site's
+/// installation page or the release), else this executable's file URL.
+func softwareURL(environment: [String: String]) -> String {
+  environment["TWIN_SIM_SOFTWARE_URL"]
+    ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
+    .standardizedFileURL.absoluteString
 }
 
 /// The version of the Slurm installed here (`scontrol --version` prints

@@ -1,5 +1,9 @@
 import ArgumentParser
+import Foundation
 import MPIKit
+import TwinCatalog
+import TwinCore
+import TwinDMP
 import TwinRun
 
 /// `twin-sim run SCENARIO.yaml` (also `twin-sim SCENARIO.yaml`).
@@ -29,6 +33,11 @@ struct Run: ParsableCommand {
       number of ranks, to the same result. SIGTERM or SIGUSR1 (sbatch
       --signal=B:USR1@120) make every rank finish its step, write a checkpoint and
       exit with code 3. Only one run may use a run folder at a time (a lock).
+
+      Provenance: a complete run folder also gets ro-crate-metadata.json (an
+      RO-Crate). With a data management plan (the scenario's dmp key, or --dmp
+      and --step) the run is checked against it before anything starts and
+      recorded in the catalog afterwards (docs/dmp.md).
 
       Exit codes: 0 done; 1 failure during the run (the job is aborted, no file
       marked complete); 2 invalid input (nothing simulated); 3 stopped by a signal
@@ -62,12 +71,30 @@ struct Run: ParsableCommand {
   @Flag(help: "Log resident memory at every time point to run.log (soak tests).")
   var traceMemory = false
 
+  @Option(
+    help: ArgumentHelp(
+      "Data management plan (maDMP JSON) the run must obey (default: the scenario's dmp.file).",
+      valueName: "file"))
+  var dmp: String?
+
+  @Option(help: ArgumentHelp("Workflow step of the DMP this run is.", valueName: "name"))
+  var step: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Catalog a run under a plan is recorded in (default: $TWIN_SIM_CATALOG, else"
+        + " runs/catalog.sqlite).", valueName: "file"))
+  var catalog: String?
+
   func validate() throws {
     if let checkpointEvery, checkpointEvery < 1 {
       throw ValidationError("--checkpoint-every must be at least 1 step, found \(checkpointEvery)")
     }
     if let minutes = checkpointEveryMinutes, !(minutes > 0) || !minutes.isFinite {
       throw ValidationError("--checkpoint-every-minutes must be above 0, found \(minutes)")
+    }
+    if (dmp == nil) != (step == nil) {
+      throw ValidationError("--dmp and --step go together (the plan and the workflow step)")
     }
     if keepCheckpoints < 1 {
       throw ValidationError("--keep-checkpoints must be at least 1, found \(keepCheckpoints)")
@@ -81,6 +108,10 @@ struct Run: ParsableCommand {
       checkpointEveryMinutes: checkpointEveryMinutes, resume: resume,
       keepCheckpoints: keepCheckpoints)
     options.traceMemory = traceMemory
+    let planned = plannedRun()
+    if let planned, let plan = planned.plan {
+      try checkPlan(plan, planned: planned, communicator: communicator)
+    }
     let driver = RunDriver(scenarioPath: scenario, options: options, communicator: communicator)
     let summary: RunSummary
     do {
@@ -95,5 +126,94 @@ struct Run: ParsableCommand {
       communicator.abort(message: "run failed: \(message)")
     }
     if summary.stoppedForResume { throw ExitCode(RunExitCode.checkpointedForResume) }
+    if communicator.isRoot {
+      recordProvenance(
+        runFolder: URL(fileURLWithPath: summary.resultsPath).deletingLastPathComponent(),
+        planned: planned)
+    }
+  }
+}
+
+extension Run {
+  /// What a run will read and write, and the plan it obeys: --dmp/--step, else
+  /// the scenario's `dmp` key (nil: no plan).
+  struct PlannedRun {
+    struct Plan {
+      var file: String
+      var step: String
+    }
+    var plan: Plan?
+    var runFolder: String
+    var inputs: [String]
+  }
+
+  /// Nil when the scenario is invalid (the run driver reports that).
+  func plannedRun() -> PlannedRun? {
+    guard let loaded = try? ScenarioLoader.load(path: scenario) else { return nil }
+    let folder = output ?? loaded.output.directory
+    var inputs: [String] = []
+    if case .table(let table) = loaded.population.source { inputs.append(table.url.path) }
+    var plan: PlannedRun.Plan?
+    if let dmp, let step {
+      plan = PlannedRun.Plan(file: dmp, step: step)
+    } else if let reference = loaded.dmp {
+      plan = PlannedRun.Plan(file: reference.url.path, step: reference.step)
+    }
+    return PlannedRun(plan: plan, runFolder: folder, inputs: inputs)
+  }
+
+  /// After a complete run, on rank 0: the run folder becomes an RO-Crate, and a
+  /// run under a plan is recorded in the catalog. The result is complete either
+  /// way, so a failure here is a warning (exit 0); `twin-sim provenance` and
+  /// `twin-sim catalog add` can redo either step.
+  func recordProvenance(runFolder: URL, planned: PlannedRun?) {
+    let environment = ProcessInfo.processInfo.environment
+    do {
+      _ = try RunCrate.write(
+        runFolder: runFolder, inputs: (planned?.inputs ?? []).map { URL(fileURLWithPath: $0) },
+        softwareURL: softwareURL(environment: environment), environment: environment)
+    } catch {
+      printError(
+        "twin-sim: warning: the run is complete, but its RO-Crate was not written: \(error)")
+    }
+    guard let plan = planned?.plan else { return }
+    let path = catalog ?? Catalog.defaultPath(environment: environment)
+    do {
+      let loaded = try DataManagementPlan.load(path: plan.file)
+      _ = try Catalog(path: path).register(
+        runFolder: runFolder, plan: loaded,
+        planFile: URL(fileURLWithPath: plan.file).standardizedFileURL.path, step: plan.step,
+        encrypted: false, environment: environment)
+    } catch {
+      printError(
+        "twin-sim: warning: the run is complete, but it was not recorded in the catalog "
+          + "\(path): \(error) (twin-sim catalog add redoes it)")
+    }
+  }
+
+  /// Checks the planned run against the plan on rank 0 before anything starts;
+  /// every rank exits with code 2 on a violation, citing the DMP entries.
+  func checkPlan(_ plan: PlannedRun.Plan, planned: PlannedRun, communicator: Communicator) throws {
+    var problems = ""
+    if communicator.isRoot {
+      do {
+        let result = try RunGate.violations(
+          dmpFile: plan.file, step: plan.step, runFolder: planned.runFolder, inputs: planned.inputs,
+          encryptedOutput: false)
+        problems = result.violations.map { "\(plan.file): \($0)" }.joined(separator: "\n")
+      } catch {
+        problems = "\(plan.file): \(error)"
+      }
+    }
+    problems = try communicator.broadcast(problems)
+    guard problems.isEmpty else {
+      if communicator.isRoot {
+        printError(problems)
+        printError(
+          "twin-sim: error: \(scenario): not run: it would break its data management plan "
+            + "(twin-sim dmp check explains; docs/dmp.md)")
+      }
+      throw ExitCode(exitCodeInvalidInput)
+    }
   }
 }

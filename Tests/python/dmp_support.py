@@ -58,3 +58,20 @@ def validate_crate(folder: pathlib.Path, profile: str, level: str, report: pathl
 def crate_entities(folder: pathlib.Path) -> dict:
     graph = json.loads((folder / "ro-crate-metadata.json").read_text())["@graph"]
     return {entity["@id"]: entity for entity in graph}
+
+
+def without_plan(scenario: pathlib.Path, folder: pathlib.Path) -> pathlib.Path:
+    """A copy of `scenario` in `folder` without its `dmp` key, with a population
+    table path made absolute: the catalog and provenance tests need runs of the
+    example scenarios in temporary folders, which their plan (rightly) refuses."""
+    import yaml
+
+    document = yaml.safe_load(scenario.read_text())
+    document.pop("dmp", None)
+    table = document.get("population", {}).get("table")
+    if table is not None:
+        table["path"] = str((scenario.parent / table["path"]).resolve())
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / scenario.name
+    copy.write_text(yaml.safe_dump(document, sort_keys=False))
+    return copy

@@ -10,7 +10,7 @@ import h5py
 import pytest
 
 from conftest import run
-from dmp_support import REPO, schema_errors
+from dmp_support import REPO, schema_errors, without_plan
 
 SYNTHETIC = REPO / "scenarios" / "dmp" / "synthetic.yaml"
 COHORT = REPO / "scenarios" / "dmp" / "cohort.yaml"
@@ -34,7 +34,8 @@ def setup(twin_sim, tmp_path):
     archived), and a catalog holding both."""
     runs = tmp_path / "runs"
     for name, scenario in (("simulate-1", SYNTHETIC), ("secure-simulate-1", COHORT)):
-        result = run([twin_sim, "run", str(scenario), "--output", str(runs / name), "--quiet"],
+        copy = without_plan(scenario, tmp_path / "scenarios")
+        result = run([twin_sim, "run", str(copy), "--output", str(runs / name), "--quiet"],
                      cwd=REPO)
         assert result.returncode == 0, result.stderr
     plan = json.loads((REPO / "scenarios" / "dmp" / "plan.json").read_text())

@@ -12,7 +12,7 @@ import h5py
 import pytest
 
 from conftest import mpirun_env, run
-from dmp_support import REPO, crate_entities, schema_errors, validate_crate
+from dmp_support import REPO, crate_entities, schema_errors, validate_crate, without_plan
 
 SYNTHETIC = REPO / "scenarios" / "dmp" / "synthetic.yaml"
 COHORT = REPO / "scenarios" / "dmp" / "cohort.yaml"
@@ -39,11 +39,13 @@ def campaign(twin_sim, tmp_path_factory):
     step secure-simulate, each with its run crate, plus the campaign's DMP."""
     root = tmp_path_factory.mktemp("campaign")
     env = mpirun_env()
-    simulate = run(["mpirun", "-n", "2", "--oversubscribe", twin_sim, "run", str(SYNTHETIC),
+    copies = tmp_path_factory.mktemp("scenarios")
+    simulate = run(["mpirun", "-n", "2", "--oversubscribe", twin_sim, "run",
+                    str(without_plan(SYNTHETIC, copies)),
                     "--output", str(root / "simulate-1"), "--quiet"], cwd=REPO, env=env)
     assert simulate.returncode == 0, simulate.stderr
-    secure = run([twin_sim, "run", str(COHORT), "--output", str(root / "secure-simulate-1"),
-                  "--quiet"], cwd=REPO, env=env)
+    secure = run([twin_sim, "run", str(without_plan(COHORT, copies)),
+                  "--output", str(root / "secure-simulate-1"), "--quiet"], cwd=REPO, env=env)
     assert secure.returncode == 0, secure.stderr
     for name, slurm in SLURM.items():
         crate_env = dict(os.environ, **SITE, **slurm, USER="jdoe")
