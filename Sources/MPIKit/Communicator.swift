@@ -3,17 +3,28 @@ import Foundation
 
 /// An MPI communicator: the group of ranks of one job.
 ///
-/// `Communicator.world()` initialises MPI on first use; a process started
-/// without `mpirun` is a job of one rank, so every collective also works
-/// serially. All collectives must be called by every rank in the same order.
+/// `Communicator.world()` is the job's communicator. A process that an MPI
+/// launcher started (mpirun, srun with PMI/PMIx) initialises MPI on first use;
+/// a process started alone runs as a job of one rank *without* initialising MPI
+/// (`MPIEnvironment.launch`), which saves OpenMPI's singleton start-up (about
+/// 0.8 s and 27 MB here; scripts/bench/vivarium). Every collective works the same
+/// either way. All collectives must be called by every rank in the same order.
 /// Calls are made from one thread at a time (MPI_THREAD_SERIALIZED); the type is
 /// `Sendable` because its handle never changes after creation.
 public final class Communicator: @unchecked Sendable {
-  let handle: MPI_Comm
+  /// Nil for the one-rank job without MPI.
+  let handle: MPI_Comm?
   /// This process's rank, 0 ..< size.
   public let rank: Int
   /// Number of ranks.
   public let size: Int
+
+  /// The one-rank job of a process that did not initialise MPI.
+  private init() {
+    handle = nil
+    rank = 0
+    size = 1
+  }
 
   private init(handle: MPI_Comm) throws(MPIError) {
     self.handle = handle
@@ -25,29 +36,52 @@ public final class Communicator: @unchecked Sendable {
     self.size = Int(size)
   }
 
-  private static let worldResult: Result<Communicator, MPIError> = {
+  private static let mpiWorldResult: Result<Communicator, MPIError> = {
     Result { () throws(MPIError) -> Communicator in
       try MPIEnvironment.initialize()
       return try Communicator(handle: twin_mpi_comm_world())
     }
   }()
 
-  /// The communicator of all ranks of the job (`MPI_COMM_WORLD`).
+  private static let serialWorld = Communicator()
+
+  /// The communicator of all ranks of the job: `MPI_COMM_WORLD` when an MPI
+  /// launcher started this process (or TWIN_SIM_MPI=init), else the one-rank
+  /// job without MPI (see `MPIEnvironment.launch`).
   public static func world() throws(MPIError) -> Communicator {
-    try worldResult.get()
+    switch MPIEnvironment.launch {
+    case .mpi: return try mpiWorldResult.get()
+    case .serial: return serialWorld
+    }
   }
+
+  /// `MPI_COMM_WORLD`, initialising MPI even in a process started alone (an
+  /// MPI singleton): for the installation check, which must exercise MPI.
+  public static func mpiWorld() throws(MPIError) -> Communicator {
+    try mpiWorldResult.get()
+  }
+
+  /// Whether this communicator runs on MPI (false: a one-rank job without MPI).
+  public var usesMPI: Bool { handle != nil }
 
   /// Whether this is rank 0, the rank that prints and writes side files.
   public var isRoot: Bool { rank == 0 }
 
   /// The C handle, for the Swift faces of other MPI-aware C libraries
-  /// (HDF5Kit). Code above the Swift faces never uses it.
-  public var unsafeHandle: MPI_Comm { handle }
+  /// (HDF5Kit). Code above the Swift faces never uses it. Only for a
+  /// communicator on MPI (`usesMPI`); a one-rank job has no handle.
+  public var unsafeHandle: MPI_Comm {
+    guard let handle else {
+      preconditionFailure("unsafeHandle of a one-rank job without MPI")
+    }
+    return handle
+  }
 
   // MARK: Synchronisation
 
   /// Blocks until every rank has reached the barrier.
   public func barrier() throws(MPIError) {
+    guard let handle else { return }
     try MPIError.check(MPI_Barrier(handle), "MPI_Barrier")
   }
 
@@ -56,6 +90,7 @@ public final class Communicator: @unchecked Sendable {
   /// Broadcasts `values` from `root`; on other ranks `values` is replaced.
   /// Every rank must pass an array of the same count.
   public func broadcast<T: MPIScalar>(_ values: inout [T], root: Int = 0) throws(MPIError) {
+    guard let handle else { return try Self.checkSerialRoot(root, "MPI_Bcast") }
     let count = Int32(values.count)
     let code = values.withUnsafeMutableBytes { raw in
       MPI_Bcast(raw.baseAddress, count, T.mpiScalarKind.datatype, Int32(root), handle)
@@ -85,6 +120,7 @@ public final class Communicator: @unchecked Sendable {
   public func allreduce<T: MPIScalar>(
     _ values: [T], _ operation: ReductionOperation
   ) throws(MPIError) -> [T] {
+    guard let handle else { return values }
     var result = values
     let code = values.withUnsafeBytes { input in
       result.withUnsafeMutableBytes { output in
@@ -109,6 +145,10 @@ public final class Communicator: @unchecked Sendable {
   public func reduce<T: MPIScalar>(
     _ values: [T], _ operation: ReductionOperation, root: Int = 0
   ) throws(MPIError) -> [T]? {
+    guard let handle else {
+      try Self.checkSerialRoot(root, "MPI_Reduce")
+      return values
+    }
     var result = values
     let code = values.withUnsafeBytes { input in
       result.withUnsafeMutableBytes { output in
@@ -132,6 +172,7 @@ public final class Communicator: @unchecked Sendable {
 
   /// Gathers one value from every rank, in rank order, on every rank.
   public func allgather<T: MPIScalar>(_ value: T) throws(MPIError) -> [T] {
+    guard let handle else { return [value] }
     var input = value
     var result = [T](repeating: value, count: size)
     let datatype = T.mpiScalarKind.datatype
@@ -150,6 +191,10 @@ public final class Communicator: @unchecked Sendable {
   /// Summing the result on `root` in order gives a total that does not depend
   /// on how the data were split over ranks.
   public func gatherv<T: MPIScalar>(_ values: [T], root: Int = 0) throws(MPIError) -> [T]? {
+    guard let handle else {
+      try Self.checkSerialRoot(root, "MPI_Gatherv")
+      return values
+    }
     let counts = try allgather(Int32(values.count))
     var displacements = [Int32](repeating: 0, count: size)
     var total = 0
@@ -192,7 +237,16 @@ public final class Communicator: @unchecked Sendable {
   public func abort(message: String, exitCode: Int32 = 1) -> Never {
     let line = "twin-sim: rank \(rank) of \(size): \(message)\n"
     FileHandle.standardError.write(Data(line.utf8))
-    MPI_Abort(handle, exitCode)
+    if let handle { MPI_Abort(handle, exitCode) }
     exit(exitCode)
+  }
+
+  /// The check MPI makes of a root rank, for the one-rank job without MPI:
+  /// the same operation, code and message as Open MPI's (MPI_ERR_ROOT; MPI's
+  /// own error string is not available before MPI_Init).
+  private static func checkSerialRoot(_ root: Int, _ operation: String) throws(MPIError) {
+    guard root != 0 else { return }
+    throw MPIError(
+      operation: operation, code: Int32(MPI_ERR_ROOT), message: "MPI_ERR_ROOT: invalid root")
   }
 }

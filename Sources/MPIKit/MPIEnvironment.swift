@@ -54,6 +54,43 @@ public enum MPIEnvironment {
     if isActive { MPI_Finalize() }
   }
 
+  /// How this process runs: on MPI, or as a one-rank job without MPI.
+  public enum Launch: Sendable, Equatable {
+    /// An MPI launcher started the process (or TWIN_SIM_MPI=init): MPI_Init.
+    case mpi
+    /// Started alone: one rank, MPI never initialised.
+    case serial
+  }
+
+  /// The environment variables by which launchers tell a process that it is
+  /// one rank of an MPI job: Open MPI's mpirun (OMPI_COMM_WORLD_SIZE), PMIx
+  /// (PMIX_RANK: Open MPI 4/5, srun --mpi=pmix), PMI-1/2 (PMI_RANK, PMI_SIZE,
+  /// PMI_FD: MPICH's Hydra, srun --mpi=pmi2).
+  public static let launcherVariables = [
+    "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "PMI_FD",
+  ]
+
+  /// `.mpi` when a launcher variable is set, or when Slurm started several
+  /// tasks (SLURM_STEP_NUM_TASKS > 1: without MPI they would all be rank 0 and
+  /// write the same file), or TWIN_SIM_MPI=init; `.serial` otherwise or with
+  /// TWIN_SIM_MPI=skip. Any other TWIN_SIM_MPI value (`auto`) is treated
+  /// as unset; `twin-sim run` refuses values other than init, skip and auto.
+  public static func launch(environment: [String: String]) -> Launch {
+    switch environment["TWIN_SIM_MPI"] {
+    case "init": return .mpi
+    case "skip": return .serial
+    default: break
+    }
+    if launcherVariables.contains(where: { environment[$0] != nil }) { return .mpi }
+    if let tasks = environment["SLURM_STEP_NUM_TASKS"].flatMap({ Int($0) }), tasks > 1 {
+      return .mpi
+    }
+    return .serial
+  }
+
+  /// This process's launch, decided once from its environment.
+  public static let launch = launch(environment: ProcessInfo.processInfo.environment)
+
   /// The MPI library's version string (for example `Open MPI v4.1.4, ...`).
   public static var libraryVersion: String {
     var buffer = [CChar](repeating: 0, count: Int(MPI_MAX_LIBRARY_VERSION_STRING) + 1)

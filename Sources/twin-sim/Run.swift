@@ -34,6 +34,10 @@ struct Run: ParsableCommand {
       --signal=B:USR1@120) make every rank finish its step, write a checkpoint and
       exit with code 3. Only one run may use a run folder at a time (a lock).
 
+      MPI: a process started by mpirun or srun (PMI/PMIx) is one rank of the MPI
+      job; a process started alone runs as one rank without initialising MPI
+      (faster start; TWIN_SIM_MPI=init forces MPI_Init, skip never calls it).
+
       Provenance: a complete run folder also gets ro-crate-metadata.json (an
       RO-Crate). With a data management plan (the scenario's dmp key, or --dmp
       and --step) the run is checked against it before anything starts and
@@ -95,6 +99,12 @@ struct Run: ParsableCommand {
     }
     if (dmp == nil) != (step == nil) {
       throw ValidationError("--dmp and --step go together (the plan and the workflow step)")
+    }
+    if let mode = ProcessInfo.processInfo.environment["TWIN_SIM_MPI"],
+      !["init", "skip", "auto"].contains(mode)
+    {
+      throw ValidationError(
+        "environment variable TWIN_SIM_MPI must be init, skip or auto, found '\(mode)'")
     }
     if keepCheckpoints < 1 {
       throw ValidationError("--keep-checkpoints must be at least 1, found \(keepCheckpoints)")

@@ -40,7 +40,8 @@ struct SelfTest: ParsableCommand {
   }
 
   func run() throws {
-    let communicator = try Communicator.world()
+    // The installation check exercises MPI even when started without mpirun.
+    let communicator = try Communicator.mpiWorld()
     var split = InstallationCheck.defaultRowsPerRank(rows: rows, ranks: communicator.size)
     if let rowsPerRank {
       let parsed = rowsPerRank.split(separator: ",").map {

@@ -64,6 +64,40 @@ import Testing
     #expect(abs(background.smokerMultiplier / background.nonSmokerMultiplier - 3) < 1e-12)
   }
 
+  @Test(arguments: [true, false])
+  func eventLoopScalarsGiveBitIdenticalOnsetTimes(exactTiming: Bool) {
+    let condition = ConditionParameters(
+      name: "x", incidence: .gompertz(a: [4e-4, 2.5e-4], b: [0.05, 0.061]), prevalence: 0,
+      relativeRiskSmoking: 2, relativeRiskDiabetes: 1, relativeRiskBpTreated: 1,
+      relativeRiskConditions: [], excessMortality: 0, caseFatality: 0, countsAsCVD: false,
+      historyRelativeRisk: 1)
+    let scalars = ConditionScalars(condition)
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+      let sex = UInt8.random(in: 0...1, using: &generator)
+      let age = Double.random(in: 0...110, using: &generator)
+      let risk = [0, 0.5, 1, 1.8, 3.7].randomElement(using: &generator)!
+      let exponential = -log(Double.random(in: 1e-12..<1, using: &generator))
+      let within = [1.0, 1.0 / 12].randomElement(using: &generator)!
+      let reference = condition.onsetTime(
+        sex: sex, ageYears: age, relativeRisk: risk, exponential: exponential,
+        withinYears: within, exactTiming: exactTiming)
+      let fast = scalars.gompertzOnsetTime(
+        sex: sex, ageYears: age, relativeRisk: risk, exponential: exponential,
+        withinYears: within, exactTiming: exactTiming)
+      #expect(fast?.bitPattern == reference.bitPattern)
+    }
+    let table = ConditionParameters(
+      name: "t", incidence: .table(ages: [0, 50], rates: [[0.01, 0.02], [0.01, 0.02]]),
+      prevalence: 0, relativeRiskSmoking: 1, relativeRiskDiabetes: 1, relativeRiskBpTreated: 1,
+      relativeRiskConditions: [], excessMortality: 0, caseFatality: 0, countsAsCVD: false,
+      historyRelativeRisk: 1)
+    #expect(
+      ConditionScalars(table).gompertzOnsetTime(
+        sex: 0, ageYears: 40, relativeRisk: 1, exponential: 0.1, withinYears: 1,
+        exactTiming: exactTiming) == nil)
+  }
+
   @Test func gompertzOnsetInvertsTheCumulativeHazard() {
     let condition = ConditionParameters(
       name: "x", incidence: .gompertz(a: [4e-4, 4e-4], b: [0.05, 0.05]), prevalence: 0,

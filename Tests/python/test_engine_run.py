@@ -179,6 +179,24 @@ def test_results_are_bit_identical_for_any_rank_count(
     assert differences(single_rank_result, tmp_path / "results.h5") == []
 
 
+def test_a_process_started_alone_runs_without_mpi_to_the_same_result(
+    twin_sim, scenario_file, single_rank_result, tmp_path
+):
+    # single_rank_result was started without a launcher: no MPI_Init. Forcing
+    # MPI (an Open MPI singleton) must not change a bit; a wrong value is refused.
+    env = dict(mpirun_env(), TWIN_SIM_MPI="init")
+    forced = run([twin_sim, str(scenario_file), "--output", str(tmp_path / "mpi"), "--quiet"],
+                 env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert differences(single_rank_result, tmp_path / "mpi" / "results.h5") == []
+    env["TWIN_SIM_MPI"] = "yes"
+    wrong = run([twin_sim, str(scenario_file), "--output", str(tmp_path / "x"), "--quiet"],
+                env=env)
+    assert wrong.returncode != 0
+    assert "TWIN_SIM_MPI must be init, skip or auto, found 'yes'" in wrong.stderr
+    assert not (tmp_path / "x").exists()
+
+
 def test_progress_is_printed_on_stderr_unless_quiet(twin_sim, scenario_file, tmp_path):
     result = run([twin_sim, "run", str(scenario_file), "--output", str(tmp_path)])
     assert result.returncode == 0, result.stderr

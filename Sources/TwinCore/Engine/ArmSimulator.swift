@@ -199,6 +199,15 @@ public struct ArmSimulator: Sendable {
     let next = step + 1
     let conditions = parameters.conditions
     let conditionCount = conditions.count
+    // The person loop reads trivial copies (ConditionScalars) and a flat list of
+    // condition-on-condition relative risks: no reference counting per person.
+    let scalars = conditions.map(ConditionScalars.init)
+    var otherRisks: [(index: Int, relativeRisk: Double)] = []
+    var otherRiskStart = [0]
+    for condition in conditions {
+      otherRisks.append(contentsOf: condition.relativeRiskConditions)
+      otherRiskStart.append(otherRisks.count)
+    }
     let cvdOn = parameters.cardiovascularRisk != nil
     for person in 0..<block.count {
       guard state.alive[person] == 1 else { continue }
@@ -224,9 +233,8 @@ public struct ArmSimulator: Sendable {
       if cvdOn {
         var hazard = annualHazard(fromTenYearRisk: state.risk10[person])
         if state.cvdHistory[person] == 1 { hazard *= parameters.cvdHistoryRelativeRisk }
-        for (index, condition) in conditions.enumerated() where state.conditions[index][person] == 1
-        {
-          hazard *= condition.historyRelativeRisk
+        for index in 0..<conditionCount where state.conditions[index][person] == 1 {
+          hazard *= scalars[index].historyRelativeRisk
         }
         if hazard > 0 {
           cvdTime = -Foundation.log(uCVD) / hazard
@@ -244,7 +252,8 @@ public struct ArmSimulator: Sendable {
       // Conditions: onsets of those the person does not have, excess deaths of
       // those the person has (at the start of the step).
       var onsetTimes = ConditionTimes()
-      for (index, condition) in conditions.enumerated() {
+      for index in 0..<conditionCount {
+        let condition = scalars[index]
         if state.conditions[index][person] == 1 {
           guard condition.excessMortality > 0 else { continue }
           let (uExcess, _) = events.uniformPair(
@@ -259,16 +268,20 @@ public struct ArmSimulator: Sendable {
           if state.smoking[person] == 1 { relativeRisk *= condition.relativeRiskSmoking }
           if block.diabetes[person] == 1 { relativeRisk *= condition.relativeRiskDiabetes }
           if state.bpTreated[person] == 1 { relativeRisk *= condition.relativeRiskBpTreated }
-          for (other, otherRisk) in condition.relativeRiskConditions
-          where state.conditions[other][person] == 1 {
-            relativeRisk *= otherRisk
+          for pair in otherRiskStart[index]..<otherRiskStart[index + 1] {
+            let (other, otherRisk) = otherRisks[pair]
+            if state.conditions[other][person] == 1 { relativeRisk *= otherRisk }
           }
           let (uOnset, uFatal) = events.uniformPair(
             person: globalPerson, step: randomStep, draw: UInt32(2 + index))
-          let time = condition.onsetTime(
-            sex: sex, ageYears: age, relativeRisk: relativeRisk,
-            exponential: -Foundation.log(uOnset), withinYears: dt,
-            exactTiming: parameters.exactHazardTiming)
+          let exponential = -Foundation.log(uOnset)
+          let time =
+            condition.gompertzOnsetTime(
+              sex: sex, ageYears: age, relativeRisk: relativeRisk, exponential: exponential,
+              withinYears: dt, exactTiming: parameters.exactHazardTiming)
+            ?? conditions[index].onsetTime(
+              sex: sex, ageYears: age, relativeRisk: relativeRisk, exponential: exponential,
+              withinYears: dt, exactTiming: parameters.exactHazardTiming)
           guard time < dt else { continue }
           onsetTimes.append(index: index, time: time)
           if uFatal < condition.caseFatality, time < deathTime {
@@ -292,7 +305,7 @@ public struct ArmSimulator: Sendable {
       for (index, time) in onsetTimes.entries where time <= end {
         state.conditions[index][person] = 1
         counts.conditionOnsets[index][next] += 1
-        if conditions[index].countsAsCVD { counts.cvdEvents[next] += 1 }
+        if scalars[index].countsAsCVD { counts.cvdEvents[next] += 1 }
         log.append(
           person: Int64(globalPerson), time: stepStart + time, kind: EventKind.conditionOnset(index)
         )
@@ -310,7 +323,7 @@ public struct ArmSimulator: Sendable {
       default:
         let index = Int(deathKind - EventKind.conditionOnsetBase) / 2
         counts.conditionDeaths[index][next] += 1
-        if conditions[index].countsAsCVD {
+        if scalars[index].countsAsCVD {
           counts.cvdDeaths[next] += 1
         } else {
           counts.otherDeaths[next] += 1

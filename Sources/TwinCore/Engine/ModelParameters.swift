@@ -266,6 +266,56 @@ public struct ConditionParameters: Sendable {
   }
 }
 
+/// The numbers of a condition the event loop reads for every person, in a
+/// trivial type: copying a `ConditionParameters` retains its arrays and name,
+/// which cost 17 % of a run (perf, scripts/bench/vivarium). `onsetTime` gives
+/// bit-identical results to `ConditionParameters.onsetTime` (same operations in
+/// the same order) and defers to it for table incidence.
+struct ConditionScalars {
+  /// Gompertz a and b per sex (index `Sex.rawValue`); nil for table incidence.
+  var gompertz: (a: (Double, Double), b: (Double, Double))?
+  var relativeRiskSmoking: Double
+  var relativeRiskDiabetes: Double
+  var relativeRiskBpTreated: Double
+  var excessMortality: Double
+  var caseFatality: Double
+  var historyRelativeRisk: Double
+  var countsAsCVD: Bool
+
+  init(_ condition: ConditionParameters) {
+    if case .gompertz(let a, let b) = condition.incidence, a.count == 2, b.count == 2 {
+      gompertz = ((a[0], a[1]), (b[0], b[1]))
+    }
+    relativeRiskSmoking = condition.relativeRiskSmoking
+    relativeRiskDiabetes = condition.relativeRiskDiabetes
+    relativeRiskBpTreated = condition.relativeRiskBpTreated
+    excessMortality = condition.excessMortality
+    caseFatality = condition.caseFatality
+    historyRelativeRisk = condition.historyRelativeRisk
+    countsAsCVD = condition.countsAsCVD
+  }
+
+  /// `ConditionParameters.onsetTime` for Gompertz incidence; nil for a table.
+  @inline(__always)
+  func gompertzOnsetTime(
+    sex: UInt8, ageYears: Double, relativeRisk: Double, exponential: Double, withinYears: Double,
+    exactTiming: Bool
+  ) -> Double? {
+    guard let gompertz else { return nil }
+    guard relativeRisk > 0 else { return .infinity }
+    let a = sex == 0 ? gompertz.a.0 : gompertz.a.1
+    let b = sex == 0 ? gompertz.b.0 : gompertz.b.1
+    if !exactTiming {
+      let rate = relativeRisk * (a * exp(b * ageYears))
+      let time = exponential / rate
+      return time < withinYears ? time : .infinity
+    }
+    return gompertzEventTime(
+      rateNow: relativeRisk * a * exp(b * ageYears), slope: b, exponential: exponential,
+      withinYears: withinYears)
+  }
+}
+
 /// The ten-year cardiovascular risk model the engine evaluates each step.
 public struct CardiovascularRisk: Sendable {
   /// The equation.
