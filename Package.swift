@@ -49,7 +49,10 @@ let package = Package(
     .target(name: "TwinAnalysis", dependencies: ["HDF5Kit"], exclude: ["README.md"]),
 
     // Data management layer: maDMP checks, RO-Crate provenance (no engine import).
-    .target(name: "TwinDMP", dependencies: ["HDF5Kit"], exclude: ["README.md"]),
+    .target(
+      name: "TwinDMP",
+      dependencies: ["HDF5Kit", .product(name: "Crypto", package: "swift-crypto")],
+      exclude: ["README.md"]),
     // Catalog of data products (SQLite through GRDB; links the system libsqlite3).
     .target(
       name: "TwinCatalog",
