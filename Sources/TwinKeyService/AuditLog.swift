@@ -30,7 +30,8 @@ public struct AuditLog: Sendable {
 
   /// `hmac-sha256:` and the lowercase hex HMAC-SHA256 of `value`.
   public func hash(_ value: String) -> String {
-    let mac = HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: SymmetricKey(data: keyBytes))
+    let mac = HMAC<SHA256>.authenticationCode(
+      for: Data(value.utf8), using: SymmetricKey(data: keyBytes))
     return "hmac-sha256:" + mac.map { String(format: "%02x", $0) }.joined()
   }
 

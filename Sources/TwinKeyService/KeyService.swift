@@ -249,6 +249,7 @@ public final class KeyService: Sendable {
       context.mountType = "system"
       guard method == "GET" else { throw .unsupportedOperation }
       try authenticate(&context, state: &state)
+      spendUse(&context, state: &state)
       let mountPath = String(path.dropFirst("sys/internal/ui/mounts/".count))
       guard mountPath == "secret" || mountPath.hasPrefix("secret/") else {
         throw .permissionDenied
@@ -299,44 +300,50 @@ public final class KeyService: Sendable {
     return state.tokens[id]
   }
 
-  /// Finds and checks the caller's token (existence, expiry, bound CIDRs) and
-  /// spends one of its uses, as Vault does for every authenticated request.
+  /// Finds and checks the caller's token (existence, expiry, bound CIDRs).
+  /// Spends no use: `spendUse` does, once the request passed its checks.
   func authenticate(_ context: inout RequestContext, state: inout State) throws(KeyServiceError) {
     guard let id = context.request.token, !id.isEmpty,
-      var token = validToken(id, state: &state, now: context.now), token.wrapped == nil
+      let token = validToken(id, state: &state, now: context.now), token.wrapped == nil
     else { throw .permissionDenied }
     if !token.boundCIDRs.isEmpty
       && !token.boundCIDRs.contains(where: { $0.contains(address: context.request.remoteAddress) })
     {
       throw .permissionDenied
     }
-    if token.usesLeft > 0 {
-      token.usesLeft -= 1
-      if token.usesLeft == 0 {
-        // The last use: the request proceeds, the token (and its children) go.
-        KeyService.revoke(id, state: &state)
-        token.usesLeft = -1
-      } else {
-        state.tokens[id] = token
-      }
+    context.caller = token
+  }
+
+  /// Spends one use of the caller's token, as Vault does for every request
+  /// that passed authentication and policy; the request spending the last use
+  /// is served, and the token (with its children) is then gone.
+  func spendUse(_ context: inout RequestContext, state: inout State) {
+    guard var token = context.caller, token.usesLeft > 0 else { return }
+    token.usesLeft -= 1
+    if token.usesLeft == 0 {
+      KeyService.revoke(token.id, state: &state)
+      token.usesLeft = -1
+    } else {
+      state.tokens[token.id] = token
     }
     context.caller = token
   }
 
-  /// Authenticates, then requires one of `capabilities` on the request path
-  /// (root passes every check).
+  /// Authenticates, requires one of `capabilities` on the request path (root
+  /// passes every check), then spends a use.
   func authorize(
     _ context: inout RequestContext, state: inout State, capabilities: Set<String>
   ) throws(KeyServiceError) {
     try authenticate(&context, state: &state)
     guard let caller = context.caller else { throw .permissionDenied }
-    if caller.isRoot { return }
-    let policies = caller.policies.compactMap { name in
-      name == "default" ? VaultPolicy.builtInDefault : state.policies[name]
+    if !caller.isRoot {
+      let policies = caller.policies.compactMap { name in
+        name == "default" ? VaultPolicy.builtInDefault : state.policies[name]
+      }
+      guard PolicyDecision(policies: policies).allows(capabilities, on: context.request.path)
+      else { throw .permissionDenied }
     }
-    guard PolicyDecision(policies: policies).allows(capabilities, on: context.request.path) else {
-      throw .permissionDenied
-    }
+    spendUse(&context, state: &state)
   }
 
   static func revoke(_ id: String, state: inout State) {

@@ -144,11 +144,13 @@ struct KeyServiceTests {
     #expect(notAllowed.status == 400)
     let token = try newToken("{}", path: "auth/token/create/job")
     #expect(call("GET", "secret/data/jobs/a", token: token, from: "127.0.0.3").status == 403)
+    #expect(call("GET", "secret/data/elsewhere", token: token, from: "127.0.0.2").status == 403)
     let lookup = call("GET", "auth/token/lookup-self", token: token, from: "127.0.0.2")
     #expect(lookup.body?["data"]?["policies"] == .array([.string("default"), .string("job")]))
     #expect(lookup.body?["data"]?["bound_cidrs"] == .array([.string("127.0.0.2/32")]))
     #expect(call("GET", "secret/data/jobs/a", token: token, from: "127.0.0.2").status == 200)
-    // Three uses: lookup-self and one read spent two; the refusal from .3 spent none.
+    // Three uses: lookup-self and one read spent two; the refusals (from .3, and
+    // by policy) spent none.
     #expect(call("GET", "secret/data/jobs/a", token: token, from: "127.0.0.2").status == 200)
     #expect(call("GET", "secret/data/jobs/a", token: token, from: "127.0.0.2").status == 403)
   }
