@@ -15,6 +15,10 @@ let package = Package(
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
   ],
   targets: [
     // C shims: module maps plus static inline wrappers for macros Swift cannot import.
@@ -64,12 +68,29 @@ let package = Package(
       name: "TwinSecure", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
       exclude: ["README.md"]),
 
+    // Key service: Vault-compatible subset (KV v2, tokens, roles, wrapping) over TLS,
+    // server and client on SwiftNIO (no engine import; kept out of TwinSecure so
+    // that stays light).
+    .target(
+      name: "TwinKeyService",
+      dependencies: [
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
+      ],
+      exclude: ["README.md"]),
+
     // Command-line face: parses arguments and composes the layers.
     .executableTarget(
       name: "twin-sim",
       dependencies: [
         "TwinRun", "TwinCore", "TwinModels", "TwinPhysiology", "TwinAnalysis", "TwinDMP",
-        "TwinCatalog", "MPIKit", "TwinSecure",
+        "TwinCatalog", "MPIKit", "TwinSecure", "TwinKeyService",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -86,6 +107,7 @@ let package = Package(
     .testTarget(name: "TwinPhysiologyTests", dependencies: ["TwinPhysiology"]),
     .testTarget(name: "TwinAnalysisTests", dependencies: ["TwinAnalysis"]),
     .testTarget(name: "TwinSecureTests", dependencies: ["TwinSecure"]),
+    .testTarget(name: "TwinKeyServiceTests", dependencies: ["TwinKeyService"]),
     .testTarget(name: "TwinDMPTests", dependencies: ["TwinDMP"]),
     .testTarget(name: "TwinCatalogTests", dependencies: ["TwinCatalog", "TwinDMP", "HDF5Kit"]),
   ],

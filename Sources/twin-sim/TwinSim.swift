@@ -36,6 +36,7 @@ struct TwinSim: ParsableCommand {
       Provenance.self,
       CatalogCommand.self,
       Secure.self,
+      KMS.self,
       SelfTest.self,
     ],
     defaultSubcommand: Run.self
