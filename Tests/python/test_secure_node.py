@@ -299,3 +299,54 @@ def test_site_config_must_belong_to_root_and_be_writable_by_root_only(twin_sim, 
         # The site file's log path is used: the refusal (no such job) is logged there.
         assert result.returncode == 1
         assert json.loads(log.read_text())["verdict"] == "refused"
+
+
+def test_kms_key_delivery_unwraps_once_and_reads_the_jobs_path(twin_sim, site):
+    """The key-delivery contract with the key service, against a stand-in for
+    `twin-sim kms` (the real one is built separately): the job unwraps the
+    wrapping token once, reads `identity` at secret/twin-sim/jobs/NONCE with the
+    token it got, with VAULT_ADDR and VAULT_CACERT from the site, never from
+    the submitter."""
+    tmp = site["tmp"]
+    nonce = json.loads((site["workstation"] / "manifest.json").read_text())["job_nonce"]
+    identity = deliver_key(twin_sim, site)  # what the user stored in the key service
+    calls = tmp / "kms-calls"
+    stand_in = tmp / "twin-sim-with-kms"
+    stand_in.write_text(f"""#!/bin/sh
+if [ "$1" = kms ]; then
+  echo "$*|$VAULT_ADDR|$VAULT_CACERT|${{VAULT_TOKEN:-}}|${{TWIN_SIM_WRAP_TOKEN:-}}" >> {calls}
+  if [ "$2 $3 $4 $5" = "unwrap -field token s.wrapping" ] && [ ! -e {tmp}/spent ]; then
+    touch {tmp}/spent; echo s.job-token; exit 0
+  fi
+  if [ "$2 $3 $4 $5 $6" = "kv get -field identity secret/twin-sim/jobs/{nonce}" ] &&
+     [ "$VAULT_TOKEN" = s.job-token ]; then
+    cat {identity}; exit 0
+  fi
+  echo "kms stand-in: refused" >&2; exit 2
+fi
+exec {twin_sim} "$@"
+""")
+    stand_in.chmod(0o755)
+    site["job_env"].write_text(
+        site["job_env"].read_text() + f"TWIN_SIM_BIN={stand_in}\nTWIN_SIM_KEY_DELIVERY=kms\n"
+        "VAULT_ADDR=https://kms.site.example:8200\nVAULT_CACERT=/etc/twin-sim/kms-ca.pem\n")
+    assert prolog(twin_sim, site).returncode == 0
+    result = job(site, TWIN_SIM_WRAP_TOKEN="s.wrapping", VAULT_ADDR="https://evil.example")
+    assert result.returncode == 0, result.stderr
+    assert epilog(twin_sim, site).returncode == 0
+    lines = calls.read_text().splitlines()
+    assert lines == [
+        "kms unwrap -field token s.wrapping|https://kms.site.example:8200|"
+        "/etc/twin-sim/kms-ca.pem||",
+        f"kms kv get -field identity secret/twin-sim/jobs/{nonce}|https://kms.site.example:8200|"
+        "/etc/twin-sim/kms-ca.pem|s.job-token|"]
+    assert fetch(twin_sim, site).returncode == 0
+    # The same wrapping token a second time (a replayed or intercepted token) fails closed.
+    assert prolog(twin_sim, site, job_id="42").returncode == 1  # the prolog refuses the replay
+    os.unlink(site["tmp"] / "nonces")  # ... and without the replay list, the key service does
+    assert prolog(twin_sim, site, job_id="42").returncode == 0
+    again = job(site, job_id="42", TWIN_SIM_WRAP_TOKEN="s.wrapping")
+    assert again.returncode != 0
+    assert len(calls.read_text().splitlines()) == 3  # one unwrap attempt, refused: no kv read
+    assert epilog(twin_sim, site, job_id="42", exit_code="1:0").returncode == 0
+    assert os.listdir(site["node_tmp"]) == []
