@@ -23,6 +23,11 @@ public struct OutputManifest: Codable, Sendable, Equatable {
   public var finished: String
   /// Slurm's exit code of the job, `status:signal` (`0:0` is success).
   public var exitCode: String
+  /// The batch script's own exit status (`0` when every step, including the
+  /// encryption of the results, succeeded), or `none` when the script ended
+  /// without reporting it (killed). Slurm's code alone does not tell a
+  /// cancelled job from a finished one in every case.
+  public var scriptStatus: String
   /// The published files (each encrypted to the user's recipient), plain names.
   public var outputs: [BundleFile]
 
@@ -32,10 +37,12 @@ public struct OutputManifest: Codable, Sendable, Equatable {
     case jobNonce = "job_nonce"
     case bundleManifestSHA256 = "bundle_manifest_sha256"
     case exitCode = "exit_code"
+    case scriptStatus = "script_status"
   }
 
-  /// Whether Slurm reported success.
-  public var succeeded: Bool { exitCode == "0:0" || exitCode == "0" }
+  /// Whether the job succeeded: Slurm reported success and the script reached
+  /// its end with status 0.
+  public var succeeded: Bool { (exitCode == "0:0" || exitCode == "0") && scriptStatus == "0" }
 }
 
 /// The results of a secure job in `results/` of its bundle: encrypted outputs

@@ -199,6 +199,23 @@ public enum SecureNodeJob {
     return (JobBundle.hex(hasher.finalize()), total)
   }
 
+  /// The status the batch script wrote to `status` on exit (digits only), or
+  /// `none` (never through a link, at most 16 bytes read).
+  static func scriptStatus(jobFolder: String) -> String {
+    let descriptor = open(jobFolder + "/status", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    guard descriptor >= 0 else { return "none" }
+    defer { close(descriptor) }
+    var buffer = [UInt8](repeating: 0, count: 16)
+    let count = read(descriptor, &buffer, buffer.count)
+    guard count > 0 else { return "none" }
+    let text = String(decoding: buffer[0..<count], as: UTF8.self)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !text.isEmpty, text.count <= 3, text.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+      return "none"
+    }
+    return text
+  }
+
   static func publish(
     record: Record, jobFolder: String, nodeKeyPath: String, nodeName: String, exitCode: String,
     now: Date
@@ -233,7 +250,8 @@ public enum SecureNodeJob {
         format: OutputManifest.formatName, jobID: record.jobID, jobNonce: record.jobNonce,
         bundleManifestSHA256: record.bundleManifestSHA256, node: nodeName, user: record.user,
         started: record.started,
-        finished: JobBundle.timestamp(now), exitCode: exitCode, outputs: outputs)
+        finished: JobBundle.timestamp(now), exitCode: exitCode,
+        scriptStatus: scriptStatus(jobFolder: jobFolder), outputs: outputs)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       let localManifest = jobFolder + "/" + JobOutputs.manifestName

@@ -16,7 +16,8 @@ struct SecureEpilogCommand: ParsableCommand {
       out/NAME.age of the job's node-local folder NODE_TMP/twin-sim-job-JOBID to
       results/ of the bundle, writes results/output-manifest.json (SHA-256 and
       size of each output, job id, job nonce, SHA-256 of the bundle manifest,
-      node, user, start and end time, Slurm's exit code) and its signature
+      node, user, start and end time, Slurm's exit code, the script's own exit
+      status from the job folder's 'status' file) and its signature
       output-manifest.json.sig by the node key (ssh-keygen -Y sign -n
       twin-sim-node; the key is readable by root only, never by jobs). Then,
       for every job, it overwrites and removes the node-local folder and the
@@ -114,6 +115,7 @@ func describe(_ verified: JobOutputs.Verified) -> String {
   return
     "job \(manifest.jobID) on \(manifest.node) (\(verified.principals.joined(separator: ", "))), "
     + "\(manifest.started) to \(manifest.finished), exit code \(manifest.exitCode), "
+    + "script status \(manifest.scriptStatus), "
     + "\(manifest.outputs.count) outputs"
 }
 
@@ -157,7 +159,8 @@ struct SecureFetch: ParsableCommand {
       print("\(output): verified \(describe(verified))")
       if !verified.manifest.succeeded {
         printError(
-          "twin-sim: error: the job failed (exit code \(verified.manifest.exitCode));"
+          "twin-sim: error: the job failed (exit code \(verified.manifest.exitCode),"
+            + " script status \(verified.manifest.scriptStatus));"
             + " open \(output) to read its log")
         throw ExitCode.failure
       }

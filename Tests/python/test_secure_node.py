@@ -150,7 +150,7 @@ def test_job_runs_and_only_the_user_opens_the_node_signed_results(twin_sim, site
     bundle_manifest = json.loads((site["workstation"] / "manifest.json").read_text())
     assert manifest["job_nonce"] == bundle_manifest["job_nonce"]
     assert manifest["job_id"] == "41" and manifest["node"] == NODE
-    assert manifest["exit_code"] == "0:0"
+    assert manifest["exit_code"] == "0:0" and manifest["script_status"] == "0"
     assert [o["path"] for o in manifest["outputs"]] == ["job.log.age", "results.h5.age"]
 
     fetched = fetch(twin_sim, site)
@@ -239,6 +239,19 @@ def test_epilog_wipes_a_job_that_died_and_publishes_its_log(twin_sim, site):
     assert [p for p in os.listdir(site["bundle"] / "results") if not p.startswith("slurm")] == []
 
 
+def test_a_job_killed_before_its_end_is_not_reported_as_success(twin_sim, site):
+    # Slurm may report 0:0 for a job whose script was killed; the script's own
+    # status (written on exit) is missing then, and fetch says the job failed.
+    assert prolog(twin_sim, site).returncode == 0
+    (site["node_tmp"] / "twin-sim-job-41" / "out").mkdir()
+    assert epilog(twin_sim, site, exit_code="0:0").returncode == 0
+    manifest = json.loads((site["bundle"] / "results" / "output-manifest.json").read_text())
+    assert manifest["script_status"] == "none" and manifest["outputs"] == []
+    fetched = fetch(twin_sim, site)
+    assert fetched.returncode == 1
+    assert "the job failed (exit code 0:0, script status none)" in fetched.stderr
+
+
 def test_epilog_for_a_job_without_a_folder_does_nothing(twin_sim, site):
     result = epilog(twin_sim, site, job_id="99")
     assert result.returncode == 0
@@ -267,13 +280,15 @@ def test_input_swapped_after_the_prolog_is_not_decrypted(twin_sim, site):
     result = job(site, key=deliver_key(twin_sim, site))
     assert result.returncode != 0
     folder = site["node_tmp"] / "twin-sim-job-41"
-    # The job wiped its key and inputs; only the encrypted log waits for the epilog.
-    assert sorted(os.listdir(folder)) == ["out", "site.env"]
+    # The job wiped its key and inputs; only the encrypted log and its exit
+    # status wait for the epilog.
+    assert sorted(os.listdir(folder)) == ["out", "site.env", "status"]
+    assert (folder / "status").read_text() == "1\n"
     assert os.listdir(folder / "out") == ["job.log.age"]
     assert epilog(twin_sim, site, exit_code="1:0").returncode == 0
     assert os.listdir(site["node_tmp"]) == []
     fetched = fetch(twin_sim, site)
-    assert fetched.returncode == 1 and "the job failed (exit code 1:0)" in fetched.stderr
+    assert fetched.returncode == 1 and "the job failed (exit code 1:0, script status 1)" in fetched.stderr
     opened = open_results(twin_sim, site, site["tmp"] / "fetched")
     assert opened.returncode == 0, opened.stderr
     log = (site["tmp"] / "opened" / "job.log").read_text()
