@@ -11,6 +11,8 @@ public enum BundleError: Error, Equatable, CustomStringConvertible {
   case unexpectedFile(path: String)
   case expired(expires: String)
   case signingFailed(String)
+  case nodeSignature(SignatureError)
+  case outputManifest(String)
 
   public var description: String {
     switch self {
@@ -22,6 +24,8 @@ public enum BundleError: Error, Equatable, CustomStringConvertible {
     case .unexpectedFile(let path): return "\(path): in the bundle but not in the signed manifest"
     case .expired(let expires): return "the bundle expired at \(expires)"
     case .signingFailed(let reason): return "signing with ssh-keygen failed: \(reason)"
+    case .nodeSignature(let error): return "output manifest signature: \(error)"
+    case .outputManifest(let reason): return "output-manifest.json: \(reason)"
     }
   }
 }
@@ -93,13 +97,17 @@ public enum JobBundle {
     public var signingKeyPath: String
     public var outputFolder: String
     public var partition: String
+    /// The secure nodes' node-local folder, where the prolog prepares
+    /// `twin-sim-job-JOBID` (the site's `--node-tmp`); baked into the signed script.
+    public var nodeTmp: String
     public var lifetimeSeconds: Double
     public var now: Date
 
     public init(
       scenario: (source: String, name: String), inputs: [(source: String, name: String)],
       userRecipient: AgeRecipient, signingKeyPath: String, outputFolder: String,
-      partition: String = "secure", lifetimeSeconds: Double = 7 * 86_400, now: Date = Date()
+      partition: String = "secure", nodeTmp: String = "/tmp", lifetimeSeconds: Double = 7 * 86_400,
+      now: Date = Date()
     ) {
       self.scenario = scenario
       self.inputs = inputs
@@ -107,12 +115,14 @@ public enum JobBundle {
       self.signingKeyPath = signingKeyPath
       self.outputFolder = outputFolder
       self.partition = partition
+      self.nodeTmp = nodeTmp
       self.lifetimeSeconds = lifetimeSeconds
       self.now = now
     }
   }
 
-  static func timestamp(_ date: Date) -> String {
+  /// ISO 8601 UTC, whole seconds (`2026-01-01T00:00:00Z`).
+  public static func timestamp(_ date: Date) -> String {
     let formatter = ISO8601DateFormatter()
     formatter.formatOptions = [.withInternetDateTime]
     return formatter.string(from: date)
@@ -152,6 +162,10 @@ public enum JobBundle {
     let finalURL = URL(fileURLWithPath: request.outputFolder)
     if FileManager.default.fileExists(atPath: finalURL.path) {
       throw BundleError.invalidInput("\(request.outputFolder) exists; choose a new folder")
+    }
+    guard request.nodeTmp.hasPrefix("/"), !request.nodeTmp.contains("\n") else {
+      throw BundleError.invalidInput(
+        "the node folder '\(request.nodeTmp)' must be an absolute path")
     }
     for (_, name) in [request.scenario] + request.inputs where !isPlainRelativePath(name) {
       throw BundleError.invalidInput(
@@ -198,7 +212,7 @@ public enum JobBundle {
     let script = BatchScript.secureJob(
       partition: request.partition, jobNonce: nonce, scenarioName: request.scenario.name,
       inputNames: request.inputs.map(\.name), encryptedSHA256: encryptedSHA256,
-      userRecipient: request.userRecipient.description)
+      userRecipient: request.userRecipient.description, nodeTmp: request.nodeTmp)
     try Data(script.utf8).write(to: folder.appendingPathComponent(batchScriptName))
     try FileManager.default.createDirectory(
       at: folder.appendingPathComponent(resultsFolderName), withIntermediateDirectories: false,
@@ -226,11 +240,13 @@ public enum JobBundle {
 
   /// Runs `ssh-keygen -Y sign -f KEY -n twin-sim FILE`, which writes FILE.sig.
   /// Going through ssh-keygen lets agents and hardware keys sign.
-  static func signWithSSHKeygen(file: URL, keyPath: String) throws {
+  static func signWithSSHKeygen(
+    file: URL, keyPath: String, namespace: String = signatureNamespace
+  ) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [
-      "ssh-keygen", "-q", "-Y", "sign", "-f", keyPath, "-n", signatureNamespace, file.path,
+      "ssh-keygen", "-q", "-Y", "sign", "-f", keyPath, "-n", namespace, file.path,
     ]
     let errorPipe = Pipe()
     process.standardError = errorPipe
@@ -272,6 +288,8 @@ public enum JobBundle {
     public var manifest: JobManifest
     /// The allowed-signers principals that match the signing key.
     public var principals: [String]
+    /// SHA-256 (hex) of the `manifest.json` bytes that verified.
+    public var manifestSHA256: String
   }
 
   /// Verifies a bundle: the SSHSIG signature of `manifest.json` (Ed25519, own
@@ -335,6 +353,8 @@ public enum JobBundle {
         throw BundleError.hashMismatch(path: file.path)
       }
     }
-    return Verified(manifest: manifest, principals: principals)
+    return Verified(
+      manifest: manifest, principals: principals,
+      manifestSHA256: hex(SHA256.hash(data: manifestData)))
   }
 }

@@ -30,8 +30,9 @@ public enum SecureProlog {
   public enum Decision: Sendable, Equatable {
     /// Not a secure partition: nothing to check.
     case notSecure
-    /// Every check held; the nonce is now in the replay list.
-    case accepted(principal: String, jobNonce: String)
+    /// Every check held; the nonce is now in the replay list. The manifest and
+    /// the SHA-256 of its bytes as verified go into the epilog's record.
+    case accepted(principal: String, manifest: JobManifest, manifestSHA256: String)
   }
 
   /// Why a job was refused (in addition to `BundleError` from `JobBundle.verify`).
@@ -72,7 +73,8 @@ public enum SecureProlog {
       throw Refusal.partitionDiffers(signed: manifest.partition, actual: job.partition)
     }
     try recordNonce(manifest.jobNonce, jobID: job.jobID, replayListPath: replayListPath)
-    return .accepted(principal: job.user, jobNonce: manifest.jobNonce)
+    return .accepted(
+      principal: job.user, manifest: manifest, manifestSHA256: verified.manifestSHA256)
   }
 
   /// Appends `nonce` to the replay list unless it is there already.

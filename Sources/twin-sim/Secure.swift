@@ -19,7 +19,8 @@ struct Secure: ParsableCommand {
       """,
     subcommands: [
       SecureKeygen.self, SecureEncrypt.self, SecureDecrypt.self, SecurePack.self,
-      SecureVerify.self, SecurePrologCommand.self,
+      SecureVerify.self, SecurePrologCommand.self, SecureEpilogCommand.self, SecureFetch.self,
+      SecureOpen.self,
     ])
 }
 
@@ -194,6 +195,12 @@ struct SecurePack: ParsableCommand {
   @Option(help: "Slurm partition the job is for.")
   var partition = "secure"
 
+  @Option(
+    help:
+      "The secure nodes' node-local folder (the site's prolog --node-tmp); part of the signed script."
+  )
+  var nodeTmp = "/tmp"
+
   func validate() throws {
     guard expiresInHours >= 1 && expiresInHours <= 8760 else {
       throw ValidationError("--expires-in-hours must be between 1 and 8760.")
@@ -216,7 +223,8 @@ struct SecurePack: ParsableCommand {
         scenario: (scenarioURL.path, scenarioURL.lastPathComponent),
         inputs: inputNames.map { (folder.appendingPathComponent($0).path, $0) },
         userRecipient: try AgeRecipient(parsing: recipient), signingKeyPath: signKey,
-        outputFolder: output, partition: partition, lifetimeSeconds: expiresInHours * 3600)
+        outputFolder: output, partition: partition, nodeTmp: nodeTmp,
+        lifetimeSeconds: expiresInHours * 3600)
       let manifest = try JobBundle.pack(request)
       print("bundle \(output): \(manifest.files.count) files, nonce \(manifest.jobNonce)")
       print("expires \(manifest.expires), partition \(manifest.partition)")
@@ -277,12 +285,17 @@ struct SecurePrologCommand: ParsableCommand {
       files; the script Slurm spooled is the signed batch script; the signed
       partition is the job's; the job nonce was never accepted before (replay
       list). Every verdict is appended to --log as a JSON line with the reason.
+      When every check held, it prepares the job's node-local folder
+      NODE_TMP/twin-sim-job-JOBID (mode 0700, owned by the job's user, with
+      site.env: this twin-sim binary and the --job-environment file) and a
+      root-only record in --job-records that 'twin-sim secure epilog' reads.
       Exit status 0 lets the job run (also for other partitions); 1 refuses it
       (Slurm then holds the job and drains the node), also when the site's files
       cannot be read; 2 when the Slurm variables are missing.
 
       The spooled script comes from 'scontrol write batch_script', the bundle
-      folder from the job's WorkDir; --job-script and --bundle override them.
+      folder from SLURM_JOB_WORK_DIR (or the job's WorkDir from scontrol);
+      --job-script and --bundle override them.
       """)
 
   @Option(help: "The site's OpenSSH allowed-signers file.")
@@ -300,8 +313,17 @@ struct SecurePrologCommand: ParsableCommand {
   @Option(help: "The spooled job script (default: from scontrol).")
   var jobScript: String?
 
-  @Option(help: "The bundle folder (default: the job's WorkDir from scontrol).")
+  @Option(help: "The bundle folder (default: the job's working directory).")
   var bundle: String?
+
+  @Option(help: "Node-local folder for the jobs' private folders.")
+  var nodeTmp = "/tmp"
+
+  @Option(help: "Root-only folder for the records the epilog reads (created mode 0700).")
+  var jobRecords = "/var/lib/twin-sim/jobs"
+
+  @Option(help: "Site settings for the job (shell assignments: TWIN_SIM_LAUNCH, VAULT_ADDR, ...).")
+  var jobEnvironment: String?
 
   func run() throws {
     let environment = ProcessInfo.processInfo.environment
@@ -320,7 +342,10 @@ struct SecurePrologCommand: ParsableCommand {
     var reason = ""
     defer { appendLog(SecureProlog.logLine(job: job, now: now, verdict: verdict, reason: reason)) }
     do {
-      if bundle == nil { job.bundleFolder = try SlurmJobQuery.workDirectory(jobID: jobID) }
+      if bundle == nil {
+        job.bundleFolder =
+          try environment["SLURM_JOB_WORK_DIR"] ?? SlurmJobQuery.workDirectory(jobID: jobID)
+      }
       if let jobScript {
         guard let data = FileManager.default.contents(atPath: jobScript) else {
           throw BundleError.invalidInput("cannot read job script \(jobScript)")
@@ -336,9 +361,17 @@ struct SecurePrologCommand: ParsableCommand {
       let decision = try SecureProlog.check(
         job, securePartitions: securePartition, allowedSigners: signers,
         replayListPath: replayList, now: now)
-      if case .accepted(let principal, let nonce) = decision {
+      if case .accepted(let principal, let manifest, let manifestSHA256) = decision {
+        let record = SecureNodeJob.Record(
+          jobID: jobID, jobNonce: manifest.jobNonce, bundleManifestSHA256: manifestSHA256,
+          user: user, uid: UInt32(environment["SLURM_JOB_UID"] ?? "") ?? getuid(),
+          gid: UInt32(environment["SLURM_JOB_GID"] ?? "") ?? getgid(), bundle: job.bundleFolder,
+          userRecipient: manifest.userRecipient, started: JobBundle.timestamp(now))
+        try SecureNodeJob.prepare(
+          record: record, nodeTmp: nodeTmp, recordsFolder: jobRecords,
+          twinSimBinary: ownExecutablePath(), jobEnvironment: jobEnvironment)
         verdict = "accepted"
-        reason = "signed by \(principal), nonce \(nonce)"
+        reason = "signed by \(principal), nonce \(manifest.jobNonce)"
       }
     } catch {
       reason = "\(error)"
@@ -347,13 +380,24 @@ struct SecurePrologCommand: ParsableCommand {
     }
   }
 
-  func appendLog(_ line: String) {
-    let descriptor = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else {
-      printError("twin-sim: prolog: cannot write log \(log): \(line)")
-      return
-    }
-    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-    try? handle.write(contentsOf: Data((line + "\n").utf8))
+  func appendLog(_ line: String) { appendLine(line, to: log, from: "prolog") }
+}
+
+/// This process's executable (Linux: /proc/self/exe), for the job's site.env.
+func ownExecutablePath() -> String {
+  var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+  let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+  guard count > 0 else { return CommandLine.arguments[0] }
+  return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Appends one line to a log file (created mode 0600); says so on stderr when it cannot.
+func appendLine(_ line: String, to log: String, from command: String) {
+  let descriptor = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+  guard descriptor >= 0 else {
+    printError("twin-sim: \(command): cannot write log \(log): \(line)")
+    return
   }
+  let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+  try? handle.write(contentsOf: Data((line + "\n").utf8))
 }

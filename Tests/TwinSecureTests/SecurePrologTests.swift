@@ -28,7 +28,12 @@ struct SecurePrologTests {
     defer { try? FileManager.default.removeItem(at: fixture.folder) }
     let decision = try Self.check(fixture, try Self.job(fixture))
     #expect(
-      decision == .accepted(principal: "alice@example.org", jobNonce: fixture.manifest.jobNonce))
+      decision
+        == .accepted(
+          principal: "alice@example.org", manifest: fixture.manifest,
+          manifestSHA256: try JobBundle.sha256(
+            ofFileAt: fixture.bundle.appendingPathComponent("manifest.json")
+          ).hex))
     let replayList = try String(
       contentsOf: fixture.folder.appendingPathComponent("nonces"), encoding: .utf8)
     #expect(replayList == "\(fixture.manifest.jobNonce) 42\n")

@@ -28,7 +28,10 @@ def site(twin_sim, repo_root, tmp_path):
     assert result.returncode == 0, result.stderr
     spooled = tmp_path / "spooled.sh"
     shutil.copy(job / "job.sbatch", spooled)
-    return {"job": job, "signers": signers, "spooled": spooled, "tmp": tmp_path}
+    node = tmp_path / "node-local"
+    node.mkdir()
+    return {"job": job, "signers": signers, "spooled": spooled, "tmp": tmp_path, "node": node,
+            "records": tmp_path / "records"}
 
 
 def prolog(twin_sim, site, user="alice", partition="secure", job_id="7"):
@@ -36,7 +39,8 @@ def prolog(twin_sim, site, user="alice", partition="secure", job_id="7"):
                SLURM_JOB_PARTITION=partition)
     return run([twin_sim, "secure", "prolog", "--allowed-signers", str(site["signers"]),
                 "--replay-list", str(site["tmp"] / "nonces"), "--log", str(site["tmp"] / "log"),
-                "--job-script", str(site["spooled"]), "--bundle", str(site["job"])], env=env)
+                "--job-script", str(site["spooled"]), "--bundle", str(site["job"]),
+                "--node-tmp", str(site["node"]), "--job-records", str(site["records"])], env=env)
 
 
 def log_lines(site):
@@ -52,6 +56,18 @@ def test_signed_job_runs_once_and_its_replay_is_refused(twin_sim, site):
     verdicts = [(entry["job_id"], entry["verdict"]) for entry in log_lines(site)]
     assert verdicts == [("7", "accepted"), ("8", "refused")]
     assert "replayed" in log_lines(site)[1]["reason"]
+    # The accepted job got its private node-local folder and a root-only record;
+    # the refused one got nothing.
+    folder = site["node"] / "twin-sim-job-7"
+    assert folder.is_dir() and (folder.stat().st_mode & 0o777) == 0o700
+    assert folder.stat().st_uid == os.getuid()
+    assert f"TWIN_SIM_BIN='{os.path.realpath(twin_sim)}'" in (folder / "site.env").read_text()
+    record = json.loads((site["records"] / "7.json").read_text())
+    manifest = json.loads((site["job"] / "manifest.json").read_text())
+    assert record["job_nonce"] == manifest["job_nonce"]
+    assert record["bundle"] == str(site["job"])
+    assert (site["records"].stat().st_mode & 0o777) == 0o700
+    assert not (site["node"] / "twin-sim-job-8").exists()
 
 
 def test_script_edited_after_signing_is_refused_and_logged(twin_sim, site):
@@ -90,6 +106,7 @@ def test_installed_prolog_script_fails_closed_without_slurm(twin_sim, repo_root,
                TWIN_SIM_BIN=twin_sim, TWIN_SIM_ALLOWED_SIGNERS=str(site["signers"]),
                TWIN_SIM_REPLAY_LIST=str(site["tmp"] / "nonces"),
                TWIN_SIM_PROLOG_LOG=str(site["tmp"] / "log"),
+               TWIN_SIM_NODE_TMP=str(site["node"]), TWIN_SIM_JOB_RECORDS=str(site["records"]),
                PATH=str(site["tmp"]))
     script = str(repo_root / "scripts" / "slurm" / "secure-prolog")
     result = run([script], env=env)
