@@ -39,7 +39,9 @@ let package = Package(
     .target(name: "TwinModels", dependencies: ["BLASKit"], exclude: ["README.md"]),
     .target(
       name: "TwinCore",
-      dependencies: ["TwinRandom", "TwinModels", .product(name: "Yams", package: "Yams")],
+      dependencies: [
+        "TwinRandom", "TwinModels", "TwinPhysiology", .product(name: "Yams", package: "Yams"),
+      ],
       exclude: ["README.md"]),
 
     // Cardiovascular physiology: closed-loop ODE model, integrators, batching (pure Swift).
@@ -103,7 +105,7 @@ let package = Package(
     .testTarget(
       name: "TwinRandomTests", dependencies: ["TwinRandom"], exclude: ["philox4x32-kat.txt"]),
     .testTarget(name: "TwinModelsTests", dependencies: ["TwinModels"]),
-    .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore"]),
+    .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore", "TwinPhysiology"]),
     .testTarget(name: "TwinPhysiologyTests", dependencies: ["TwinPhysiology"]),
     .testTarget(name: "TwinAnalysisTests", dependencies: ["TwinAnalysis"]),
     .testTarget(name: "TwinSecureTests", dependencies: ["TwinSecure"]),

@@ -40,9 +40,9 @@ public struct PhysiologyPerson: Sendable, Equatable, Hashable {
 ///    section 4), times 1.08 for current smokers (Jatoi et al., Hypertension 2007;49:981:
 ///    10.7 vs 9.9 m/s in current vs never smokers).
 /// 2. Arterial elastance E_sa = E_sa(healthy adult) x (PWV / PWV_30)^k with PWV_30 = 6.35 m/s
-///    (a 30-year-old at 120 mmHg). k = 2 would be Bramwell-Hill at constant arterial volume;
-///    the default k = 1 keeps the modelled diastolic pressure of older persons near measured
-///    values (docs/physiology.md explains the choice; `Options.elastanceExponent`).
+///    (a 30-year-old at 120 mmHg). The default k = 2 is Bramwell-Hill at constant arterial
+///    volume; k = 1 keeps the modelled diastolic pressure of older persons near measured
+///    values (docs/physiology.md explains both; `Options.elastanceExponent`).
 /// 3. LV end-systolic elastance E_lv = E_lv(healthy adult) x (1 + s (age - 30)) above 30 years,
 ///    s = 0.8 %/year for women and 0.5 %/year for men (steeper in women: Redfield et al.,
 ///    Circulation 2005;112:2254).
@@ -57,10 +57,11 @@ public struct PhysiologyMapping: Sendable {
   public struct Options: Sendable, Equatable, Hashable {
     /// Parameters of the healthy 30-year-old at 120 mmHg: the base every person is scaled from.
     public var baseline: PhysiologyParameters
-    /// Exponent k of E_sa proportional to PWV^k. Default 1; 2 is Bramwell-Hill at constant
-    /// arterial volume (the science README's starting point), which in this lumped model
-    /// drives the diastolic pressure of a typical 70-year-old to about 22 mmHg
-    /// (docs/physiology.md, "Arterial elastance and pulse wave velocity").
+    /// Exponent k of E_sa proportional to PWV^k. Default 2: Bramwell-Hill at constant arterial
+    /// volume (issue 4, science README section 4). In this lumped model it drives the
+    /// diastolic pressure of a typical 70-year-old to about 22 mmHg; k = 1 keeps it near
+    /// survey values (docs/physiology.md, "Arterial elastance"; scenario
+    /// `physiology.elastance_exponent`).
     public var elastanceExponent: Double
     /// Rise of PWV per mmHg of SBP above `pwvReferenceSbpMmHg`, m/s per mmHg.
     public var pwvPerMmHg: Double
@@ -73,7 +74,7 @@ public struct PhysiologyMapping: Sendable {
     public var lvElastanceSlopePerYearMale: Double
 
     public init(
-      baseline: PhysiologyParameters = .healthyAdult, elastanceExponent: Double = 1,
+      baseline: PhysiologyParameters = .healthyAdult, elastanceExponent: Double = 2,
       pwvPerMmHg: Double = 0.05, pwvReferenceSbpMmHg: Double = 120,
       smokerPwvFactor: Double = 1.08, lvElastanceSlopePerYearFemale: Double = 0.008,
       lvElastanceSlopePerYearMale: Double = 0.005
@@ -104,7 +105,7 @@ public struct PhysiologyMapping: Sendable {
 
   /// Builds the mapping. With the default options the resistance calibration is the table
   /// generated into `ResistanceCalibrationTable.swift` (checked against the model by the
-  /// tests); other options solve it afresh (306 nodes, about a second in a release build).
+  /// tests); other options solve it afresh (1,122 nodes, about a second in a release build).
   public init(options: Options = Options()) {
     self.options = options
     baselinePulseWaveVelocity = Self.normalPulseWaveVelocity(ageYears: Self.baselineAgeYears)
@@ -114,8 +115,12 @@ public struct PhysiologyMapping: Sendable {
       : ResistanceCalibration.solve(options: options)
   }
 
-  /// The mapping with default options, built once per process.
+  /// The mapping with default options (k = 2), built once per process.
   public static let standard = PhysiologyMapping()
+
+  /// The mapping with E_sa proportional to PWV (k = 1) and otherwise default options, its
+  /// resistance table solved once per process on first use (about 0.2 s in a release build).
+  public static let linearElastance = PhysiologyMapping(options: Options(elastanceExponent: 1))
 
   /// RVASC normal PWV at `ageYears`, m/s (linear between decade mid-points, constant outside).
   public static func normalPulseWaveVelocity(ageYears: Double) -> Double {
@@ -212,14 +217,14 @@ public struct PhysiologyMapping: Sendable {
 }
 
 /// The resistance factor g(age, SBP, sex) of `PhysiologyMapping`: on each node of a grid
-/// (ages 20, 30, ..., 100 years; SBP 80, 90, ..., 240 mmHg; both sexes) the value for which a
+/// (ages 20, 25, ..., 100 years; SBP 80, 85, ..., 240 mmHg; both sexes) the value for which a
 /// non-smoker's modelled SBP equals the node's SBP, found by the secant method on log g with
 /// the batch solver (RK4, tolerance 1e-4 ml), to 0.01 mmHg. Between nodes log g is
 /// interpolated bilinearly; outside the grid it is extrapolated linearly. g is limited to
 /// [0.05, 20]; nodes that need more are reported in `unreachableNodes`.
 public struct ResistanceCalibration: Sendable {
-  public static let agesYears: [Double] = stride(from: 20.0, through: 100.0, by: 10).map { $0 }
-  public static let sbpsMmHg: [Double] = stride(from: 80.0, through: 240.0, by: 10).map { $0 }
+  public static let agesYears: [Double] = stride(from: 20.0, through: 100.0, by: 5).map { $0 }
+  public static let sbpsMmHg: [Double] = stride(from: 80.0, through: 240.0, by: 5).map { $0 }
 
   /// log g by [sex][age index][SBP index], sex 0 female, 1 male.
   public let logFactor: [[[Double]]]
@@ -320,7 +325,7 @@ public struct ResistanceCalibration: Sendable {
     var lines = [
       "// GENERATED by `twin-sim-bench physiology-calibration` from the model with the default",
       "// PhysiologyMapping.Options: log of the systemic resistance factor g by [sex: female,",
-      "// male][age 20, 30, ..., 100 years][SBP 80, 90, ..., 240 mmHg]. Regenerate after any",
+      "// male][age 20, 25, ..., 100 years][SBP 80, 85, ..., 240 mmHg]. Regenerate after any",
       "// change of the model, the integrator defaults or the mapping options; the tests check",
       "// nodes of this table against the model.",
       "",

@@ -30,7 +30,8 @@ struct CheckpointManifest: Codable, Sendable, Equatable {
 /// A checkpoint: a copy of the result file as written so far plus a
 /// `/checkpoint` group with the state the engine cannot recompute (per-person
 /// flags of the arm in progress, its counts and events, the counts of every
-/// finished arm and realisation).
+/// finished arm and realisation, and with physiology the per-person warm
+/// starts, last metrics and baselines as float64 `physiology_<name>`).
 enum CheckpointFile {
   static let groupName = "checkpoint"
 
@@ -62,6 +63,13 @@ enum CheckpointFile {
       try perPerson("condition_\(index)", values)
     }
     for (index, values) in saved.started.enumerated() { try perPerson("started_\(index)", values) }
+    if let physiology = saved.physiology {
+      for (name, values) in zip(SavedPhysiologyState.columnNames, physiology.columns) {
+        let dataset = try group.createDataset(
+          "physiology_\(name)", of: Double.self, shape: [personCount])
+        try dataset.write(values, offset: [range.lowerBound], count: [values.count])
+      }
+    }
     // Counts of the arm in progress, summed over ranks (exact integers).
     let counts = try communicator.allreduce(saved.counts.flattened, .sum)
     let isRoot = communicator.isRoot
@@ -99,7 +107,7 @@ enum CheckpointFile {
   /// arm's end is right for any number of ranks.
   static func readState(
     path: String, range: Range<Int>, conditionCount: Int, interventionCount: Int,
-    timePoints: Int, holdsCounts: Bool
+    timePoints: Int, holdsCounts: Bool, physiology: Bool = false
   ) throws -> State {
     let file = try H5File.open(path: path)
     defer { try? file.close() }
@@ -150,7 +158,13 @@ enum CheckpointFile {
       smoking: try perPerson("smoking"), bpTreated: try perPerson("bp_treated"),
       conditions: try (0..<conditionCount).map { try perPerson("condition_\($0)") },
       started: try (0..<interventionCount).map { try perPerson("started_\($0)") },
-      counts: counts, events: events, nextTimeIndex: position.nextTimeIndex)
+      counts: counts, events: events, nextTimeIndex: position.nextTimeIndex,
+      physiology: physiology
+        ? SavedPhysiologyState(
+          columns: try SavedPhysiologyState.columnNames.map {
+            try group.openDataset("physiology_\($0)", of: Double.self).read(
+              offset: [range.lowerBound], count: [range.count])
+          }) : nil)
     return State(position: position, saved: saved, completed: completed)
   }
 }

@@ -313,7 +313,7 @@ public struct RunDriver {
       resumeState = try CheckpointFile.readState(
         path: partialPath, range: prepared.range, conditionCount: conditionNames.count,
         interventionCount: interventions, timePoints: steps + 1,
-        holdsCounts: communicator.isRoot)
+        holdsCounts: communicator.isRoot, physiology: scenario.physiology != nil)
       results = try ResultsFile(
         reopening: partialPath, layout: layout, range: prepared.range,
         communicator: communicator)
@@ -343,7 +343,13 @@ public struct RunDriver {
             "conditions_counting_as_cvd",
             scenario.models.conditions.filter(\.countsAsCVD).map(\.name).joined(separator: ",")
           ),
-        ])
+        ]
+          + (scenario.physiology.map {
+            [
+              ("physiology", $0.model.rawValue),
+              ("physiology_elastance_exponent", String($0.elastanceExponent)),
+            ]
+          } ?? []))
       prepared.log?.write(
         "run \(runID): scenario \(scenarioPath) (\(scenario.name)), "
           + "\(prepared.personCount) persons, \(scenario.arms.count) arms, "
@@ -460,6 +466,18 @@ public struct RunDriver {
             realisation: realisation, arm: armIndex, nextTimeIndex: armProgress.nextTimeIndex),
           saved: armProgress.saved)
         if decision.stop { return nil }
+      }
+      let physiology = armProgress.state.physiology
+      if physiology.isOn {
+        let statistics = physiology.statistics
+        let solves = max(statistics.persons, 1)
+        prepared.log?.write(
+          "physiology (rank 0) \(what): \(statistics.persons) person-year solves, "
+            + "\(statistics.converged) converged, beats per solve "
+            + String(format: "%.3f", Double(statistics.beats) / Double(solves))
+            + ", RHS evaluations per solve "
+            + String(format: "%.1f", Double(statistics.rightHandSideEvaluations) / Double(solves))
+            + ", beats \(statistics.beats), RHS evaluations \(statistics.rightHandSideEvaluations)")
       }
       return simulator.finish(armProgress)
     }
@@ -801,12 +819,15 @@ enum MemoryBudget {
   /// Bytes per person of a rank beyond the fixed start-up: the person block
   /// and the arm state (measured about 170 with one recorded variable, see
   /// docs/benchmarks.md) plus the series buffers (16 time points per
-  /// recorded variable) and two bytes per condition and intervention.
+  /// recorded variable) and two bytes per condition and intervention; with
+  /// physiology, its columns (21 parameters, 12 warm-start volumes, 10
+  /// metrics, 5 more values of 8 bytes, beats and flags: about 400 bytes).
   static func bytesPerPerson(scenario: Scenario, recorded: [RecordedVariable]) -> Int {
     let floatBytes = scenario.output.precision == .float64 ? 8 : 4
     let series = recorded.reduce(0) { $0 + ($1.isFlag ? 1 : floatBytes) } * 16
     let interventions = scenario.arms.map(\.interventions.count).max() ?? 0
-    return 200 + series + 2 * scenario.models.conditions.count + 2 * interventions
+    let physiology = scenario.physiology == nil ? 0 : 400
+    return 200 + series + 2 * scenario.models.conditions.count + 2 * interventions + physiology
   }
 
   /// Available memory of this node (MemAvailable of /proc/meminfo), bytes.

@@ -3,7 +3,7 @@ import TwinPhysiology
 
 /// Prints the table of docs/physiology.md "Typical persons": the modelled pressures of a
 /// typical non-smoker of each age group of the reference curve, for arterial elastance
-/// exponents k = 1 (default), 2 (Bramwell-Hill) and 0.6, next to the survey means.
+/// exponents k = 2 (default, Bramwell-Hill), 1 and 0.6, next to the survey means.
 struct PhysiologyMappingReport {
   func run() {
     let curve = BloodPressureReferenceCurve.nhanes2001to2008
@@ -12,9 +12,9 @@ struct PhysiologyMappingReport {
       "| k | sex | age | survey SBP/DBP | model SBP/DBP | MAP | PWV m/s | E_sa x | R_sys x | SV ml | CO l/min |"
     )
     print("|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|")
-    for exponent in [1.0, 2.0, 0.6] {
+    for exponent in [2.0, 1.0, 0.6] {
       let mapping =
-        exponent == 1
+        exponent == 2
         ? PhysiologyMapping.standard
         : PhysiologyMapping(options: PhysiologyMapping.Options(elastanceExponent: exponent))
       for point in curve.points {

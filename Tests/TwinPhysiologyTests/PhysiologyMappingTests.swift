@@ -83,7 +83,11 @@ import Testing
   #expect(b.E_sa > a.E_sa && b.R_sys == a.R_sys && b.E_lv == a.E_lv)
   let sbpNever = try PeriodicSteadyState.solve(parameters: a).metrics.sbp
   let sbpCurrent = try PeriodicSteadyState.solve(parameters: b).metrics.sbp
-  #expect(sbpCurrent - sbpNever > 0.5 && sbpCurrent - sbpNever < 6)
+  // With E_sa proportional to PWV^2 (default) the smokers' 8 % higher PWV raises E_sa by
+  // 17 % and the modelled SBP by 4-12 mmHg over ages 40-85 (docs/physiology.md; with k = 1,
+  // 2-4 mmHg): a modest mediated effect, never a large one.
+  let effect = sbpCurrent - sbpNever
+  #expect(effect > 2 && effect < 12, "\(effect) mmHg")
 }
 
 @Test func ventricularElastanceRisesWithAgeAndFasterInWomen() {

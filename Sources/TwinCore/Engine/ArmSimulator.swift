@@ -1,14 +1,16 @@
 import Foundation
 import TwinModels
+import TwinPhysiology
 import TwinRandom
 
 /// Simulates one arm for one block of persons over all steps.
 ///
 /// Each step, for every person alive: the natural course of the risk factors
 /// (age, linear drifts), then the arm's interventions on the named quantities,
-/// then the ten-year risk; the state is handed to the recorder; then competing
-/// events are drawn for the step. Data flow one way: state -> models -> events
-/// -> recorder.
+/// then (with physiology, once a simulated year) the circulation model's
+/// periodic steady state, then the ten-year risk; the state is handed to the
+/// recorder; then competing events are drawn for the step. Data flow one way:
+/// state -> models -> events -> recorder.
 ///
 /// Random numbers come from `events` keyed by (person, step, draw), with a
 /// fixed draw index per purpose, so arms share every draw an intervention does
@@ -39,7 +41,9 @@ public struct ArmSimulator: Sendable {
 
   /// The arm before its first time point.
   public func start(block: PersonBlock) -> ArmProgress {
-    var state = ArmState(block: block, interventionCount: arm.interventions.count)
+    var state = ArmState(
+      block: block, interventionCount: arm.interventions.count,
+      physiology: parameters.physiology != nil)
     drawPropensities(block: block, state: &state)
     return ArmProgress(
       state: state,
@@ -59,6 +63,7 @@ public struct ArmSimulator: Sendable {
     progress.state.bpTreated = saved.bpTreated
     progress.state.conditions = saved.conditions
     progress.state.started = saved.started
+    if let physiology = saved.physiology { progress.state.physiology.restore(physiology) }
     for person in 0..<block.count where saved.alive[person] == 0 {
       progress.state.markDead(person)
     }
@@ -78,7 +83,11 @@ public struct ArmSimulator: Sendable {
     guard step <= parameters.steps else { return false }
     progress.state.timeIndex = step
     let time = Double(step) * parameters.stepYears
-    updateQuantities(block: block, time: time, state: &progress.state)
+    let solvesPhysiology =
+      parameters.physiology != nil && step % parameters.stepsPerYear == 0
+    updateQuantities(
+      block: block, time: time, solvesPhysiology: solvesPhysiology, state: &progress.state)
+    if solvesPhysiology { solvePhysiology(block: block, step: step, state: &progress.state) }
     progress.counts.alive[step] = Int64(progress.state.alive.reduce(0) { $0 + Int($1) })
     try recorder.record(progress.state)
     if step < parameters.steps {
@@ -110,8 +119,16 @@ public struct ArmSimulator: Sendable {
   }
 
   /// Computes age, risk factors after interventions, and ten-year risk at `time`.
-  func updateQuantities(block: PersonBlock, time: Double, state: inout ArmState) {
+  ///
+  /// With physiology, the risk equations see `sbp + riskSbpOffset` (the offset the last
+  /// yearly solve left, 0 before the first); at a step that solves the physiology
+  /// (`solvesPhysiology`) each person's model parameters are filled in instead, and
+  /// `solvePhysiology` computes the ten-year risk after the solve.
+  func updateQuantities(
+    block: PersonBlock, time: Double, solvesPhysiology: Bool = false, state: inout ArmState
+  ) {
     let drift = parameters.trajectories
+    let coupling = parameters.physiology
     for person in 0..<block.count {
       guard state.alive[person] == 1 else { continue }
       let startAge = block.ageYears[person]
@@ -126,6 +143,8 @@ public struct ArmSimulator: Sendable {
       let sex = block.sex[person]
       let age = startAge + time
       let diabetes = block.diabetes[person]
+      // The physiology's addition to the SBP the risk equations see (0 without physiology).
+      let riskSbpOffset = coupling == nil ? 0 : state.physiology.riskSbpOffset[person]
       for (index, intervention) in arm.interventions.enumerated()
       where state.reached[index][person] == 1 {
         let startTime = intervention.startTime(ageAtStartYears: startAge)
@@ -144,7 +163,9 @@ public struct ArmSimulator: Sendable {
           if state.started[index][person] == 0 {
             let eligible =
               minimumRisk10.map {
-                risk(sex: sex, age: age, quantities, diabetes: diabetes) >= $0
+                risk(
+                  sex: sex, age: age, quantities, diabetes: diabetes,
+                  sbpOffsetMmHg: riskSbpOffset) >= $0
               } ?? true
             if eligible { state.started[index][person] = 1 }
           }
@@ -166,8 +187,83 @@ public struct ArmSimulator: Sendable {
       state.bmi[person] = quantities.bmi
       state.smoking[person] = quantities.smoking
       state.bpTreated[person] = quantities.bpTreated
-      state.risk10[person] = risk(sex: sex, age: age, quantities, diabetes: diabetes)
+      guard let coupling else {
+        state.risk10[person] = risk(sex: sex, age: age, quantities, diabetes: diabetes)
+        continue
+      }
+      if solvesPhysiology {
+        // Interventions reach the physiology through the same named quantities.
+        state.physiology.parameters[person] = coupling.mapping.parameters(
+          for: physiologyPerson(sex: sex, age: age, quantities))
+      } else {
+        state.physiology.riskSbp[person] = quantities.sbp + riskSbpOffset
+        state.risk10[person] = risk(
+          sex: sex, age: age, quantities, diabetes: diabetes, sbpOffsetMmHg: riskSbpOffset)
+      }
     }
+  }
+
+  /// Solves the physiology of every person alive at time point `step` (parameters filled in by
+  /// `updateQuantities`), warm-started from the person's previous state, then feeds the
+  /// modelled SBP into the risk equations by `PhysiologyMapping.riskEquationSbp`: observed SBP
+  /// at time point 0 plus the modelled change since time point 0. A person whose solve gives
+  /// no finite SBP (invalid parameters) keeps the previous offset.
+  func solvePhysiology(block: PersonBlock, step: Int, state: inout ArmState) {
+    guard let coupling = parameters.physiology else { return }
+    // Work on the columns outside `state` (a swap: no copy, no allocation).
+    var physiology = PhysiologyArmState.empty
+    swap(&physiology, &state.physiology)
+    defer { swap(&physiology, &state.physiology) }
+    for person in 0..<block.count { physiology.active[person] = state.alive[person] == 1 }
+    PhysiologyBatch.solve(
+      parameters: physiology.parameters, warmStart: &physiology.warmStart,
+      options: coupling.options, active: physiology.active, into: &physiology.metrics,
+      statistics: &physiology.statistics)
+    for person in 0..<block.count where state.alive[person] == 1 {
+      let sex = block.sex[person]
+      let age = state.ageYears[person]
+      let quantities = Quantities(
+        sbp: state.sbp[person], totalCholesterol: state.totalCholesterol[person],
+        hdl: state.hdl[person], bmi: state.bmi[person], smoking: state.smoking[person],
+        bpTreated: state.bpTreated[person])
+      physiology.pwv[person] = coupling.mapping.pulseWaveVelocity(
+        physiologyPerson(sex: sex, age: age, quantities))
+      let modelledSbp = physiology.metrics.sbp[person]
+      if step == 0 {
+        physiology.observedBaselineSbp[person] = quantities.sbp
+        physiology.modelledBaselineSbp[person] = modelledSbp
+      }
+      if modelledSbp.isFinite && physiology.modelledBaselineSbp[person].isFinite {
+        let riskSbp = PhysiologyMapping.riskEquationSbp(
+          observedBaselineSbpMmHg: physiology.observedBaselineSbp[person],
+          modelledBaselineSbpMmHg: physiology.modelledBaselineSbp[person],
+          modelledSbpMmHg: modelledSbp)
+        physiology.riskSbpOffset[person] = riskSbp - quantities.sbp
+      }
+      let offset = physiology.riskSbpOffset[person]
+      physiology.riskSbp[person] = quantities.sbp + offset
+      state.risk10[person] = risk(
+        sex: sex, age: age, quantities, diabetes: block.diabetes[person], sbpOffsetMmHg: offset)
+    }
+  }
+
+  /// What the physiology mapping reads of a person: the statistical models' named quantities.
+  @inline(__always)
+  func physiologyPerson(sex: UInt8, age: Double, _ quantities: Quantities) -> PhysiologyPerson {
+    PhysiologyPerson(
+      ageYears: age, sex: sex == 0 ? .female : .male, sbpMmHg: quantities.sbp,
+      smoker: quantities.smoking == 1, bpTreated: quantities.bpTreated == 1)
+  }
+
+  /// Ten-year risk with `sbpOffsetMmHg` added to the SBP the equation sees (the physiology's
+  /// addition; 0 gives `risk`).
+  @inline(__always)
+  func risk(
+    sex: UInt8, age: Double, _ quantities: Quantities, diabetes: UInt8, sbpOffsetMmHg: Double
+  ) -> Double {
+    var seen = quantities
+    seen.sbp += sbpOffsetMmHg
+    return risk(sex: sex, age: age, seen, diabetes: diabetes)
   }
 
   @inline(__always)

@@ -25,8 +25,10 @@ public struct ArmState: Sendable {
   var started: [[UInt8]]
   /// Per intervention, whether the person is reached by it (propensity draw).
   var reached: [[UInt8]]
+  /// The cardiovascular physiology (empty when the scenario has none).
+  public internal(set) var physiology: PhysiologyArmState
 
-  init(block: PersonBlock, interventionCount: Int) {
+  init(block: PersonBlock, interventionCount: Int, physiology: Bool = false) {
     let count = block.count
     alive = [UInt8](repeating: 1, count: count)
     ageYears = block.ageYears
@@ -42,6 +44,7 @@ public struct ArmState: Sendable {
     conditions = block.conditions
     started = Array(repeating: [UInt8](repeating: 0, count: count), count: interventionCount)
     reached = Array(repeating: [UInt8](repeating: 0, count: count), count: interventionCount)
+    self.physiology = PhysiologyArmState(count: count, isOn: physiology)
   }
 
   public var count: Int { alive.count }
@@ -55,6 +58,7 @@ public struct ArmState: Sendable {
     hdl[person] = .nan
     bmi[person] = .nan
     risk10[person] = .nan
+    physiology.markDead(person)
   }
 }
 
@@ -75,13 +79,15 @@ public struct ArmProgress: Sendable {
     SavedArmState(
       alive: state.alive, cvdHistory: state.cvdHistory, smoking: state.smoking,
       bpTreated: state.bpTreated, conditions: state.conditions, started: state.started,
-      counts: counts, events: events, nextTimeIndex: nextTimeIndex)
+      counts: counts, events: events, nextTimeIndex: nextTimeIndex,
+      physiology: state.physiology.isOn ? state.physiology.saved : nil)
   }
 }
 
 /// The part of an arm's progress a checkpoint stores, for the persons of one
 /// block: per-person flags (the rest of the state is recomputed each step),
-/// counts and events so far.
+/// counts and events so far, and the physiology's per-person state (warm
+/// starts, last metrics, baselines) when the scenario couples it in.
 public struct SavedArmState: Sendable, Equatable {
   public var alive: [UInt8]
   public var cvdHistory: [UInt8]
@@ -93,11 +99,13 @@ public struct SavedArmState: Sendable, Equatable {
   public var counts: StepCounts
   public var events: EventLog
   public var nextTimeIndex: Int
+  /// The physiology's per-person columns; nil without physiology.
+  public var physiology: SavedPhysiologyState?
 
   public init(
     alive: [UInt8], cvdHistory: [UInt8], smoking: [UInt8], bpTreated: [UInt8],
     conditions: [[UInt8]], started: [[UInt8]], counts: StepCounts, events: EventLog,
-    nextTimeIndex: Int
+    nextTimeIndex: Int, physiology: SavedPhysiologyState? = nil
   ) {
     self.alive = alive
     self.cvdHistory = cvdHistory
@@ -108,6 +116,7 @@ public struct SavedArmState: Sendable, Equatable {
     self.counts = counts
     self.events = events
     self.nextTimeIndex = nextTimeIndex
+    self.physiology = physiology
   }
 }
 

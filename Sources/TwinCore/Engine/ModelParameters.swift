@@ -24,6 +24,12 @@ public struct ModelParameters: Sendable {
   /// Age-dependent hazards follow the age within a step (true) or are held at
   /// the age at the step's start (false, `hazard_timing: step_start`).
   public var exactHazardTiming: Bool = true
+  /// The cardiovascular physiology coupled in (scenario `physiology`), or nil: the engine
+  /// then never touches the physiology and behaves exactly as without it.
+  public var physiology: PhysiologyCoupling?
+
+  /// Steps per simulated year (1 or 12).
+  public var stepsPerYear: Int { Int((1 / stepYears).rounded()) }
 
   public init(
     stepYears: Double, steps: Int, cardiovascularRisk: CardiovascularRisk?,

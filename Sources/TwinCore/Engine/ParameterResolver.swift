@@ -1,5 +1,6 @@
 import Foundation
 import TwinModels
+import TwinPhysiology
 import TwinRandom
 
 /// One realisation of a scenario: a replicate (its own seed for population
@@ -115,6 +116,10 @@ public struct ParameterResolver {
         ? value(models.cvdHistoryRelativeRisk, name: "models.cvd_history_relative_risk") : 1,
       background: background, trajectories: trajectories, conditions: conditions)
     parameters.exactHazardTiming = models.hazardTiming == .exact
+    if let physiology = scenario.physiology {
+      parameters.physiology = PhysiologyCoupling(
+        mapping: physiology.elastanceExponent == 1 ? .linearElastance : .standard)
+    }
     return parameters
   }
 

@@ -4,13 +4,22 @@
 public enum RecordedVariable: Sendable, Hashable {
   case alive, age, sbp, totalCholesterol, hdl, bmi, smoking, diabetes, bpTreated, risk10
   case cvdHistory
+  /// Outputs of the cardiovascular physiology (scenario `physiology`), from the last yearly
+  /// steady state.
+  case sbpModel, dbpModel, pulsePressure, cardiacOutput, ejectionFraction, pwv, sbpRisk
   /// Whether the person has condition `index` (scenario order).
   case condition(index: Int, name: String)
 
   /// The fixed variables in documentation order.
   public static let fixed: [RecordedVariable] = [
     .alive, .age, .sbp, .totalCholesterol, .hdl, .bmi, .smoking, .diabetes, .bpTreated, .risk10,
-    .cvdHistory,
+    .cvdHistory, .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv,
+    .sbpRisk,
+  ]
+
+  /// The physiology's variables: recordable only with `physiology.model: smith2004`.
+  public static let physiology: [RecordedVariable] = [
+    .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk,
   ]
 
   /// Looks up a name from `output.record`; condition names need the scenario's list.
@@ -37,6 +46,13 @@ public enum RecordedVariable: Sendable, Hashable {
     case .bpTreated: "bp_treated"
     case .risk10: "risk10"
     case .cvdHistory: "cvd_history"
+    case .sbpModel: "sbp_model"
+    case .dbpModel: "dbp_model"
+    case .pulsePressure: "pulse_pressure"
+    case .cardiacOutput: "cardiac_output"
+    case .ejectionFraction: "ejection_fraction"
+    case .pwv: "pwv"
+    case .sbpRisk: "sbp_risk"
     case .condition(_, let name): name
     }
   }
@@ -46,6 +62,8 @@ public enum RecordedVariable: Sendable, Hashable {
     switch self {
     case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: true
     case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: false
+    case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
+      false
     }
   }
 
@@ -57,6 +75,10 @@ public enum RecordedVariable: Sendable, Hashable {
     case .totalCholesterol, .hdl: "mmol/L"
     case .bmi: "kg/m2"
     case .risk10: "1"
+    case .sbpModel, .dbpModel, .pulsePressure, .sbpRisk: "mmHg"
+    case .cardiacOutput: "L/min"
+    case .ejectionFraction: "percent"
+    case .pwv: "m/s"
     case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: "1"
     }
   }
@@ -77,6 +99,23 @@ public enum RecordedVariable: Sendable, Hashable {
       "ten-year cardiovascular risk (fraction) from the scenario's risk equation; "
         + "NaN after death or without a risk equation"
     case .cvdHistory: "1 after a non-fatal cardiovascular event"
+    case .sbpModel:
+      "systolic pressure of the circulation model's systemic arteries (central, not cuff) at "
+        + "the last yearly periodic steady state; NaN after death"
+    case .dbpModel:
+      "diastolic pressure of the circulation model's systemic arteries at the last yearly "
+        + "periodic steady state; NaN after death"
+    case .pulsePressure: "sbp_model - dbp_model; NaN after death"
+    case .cardiacOutput:
+      "cardiac output (stroke volume x heart rate) of the circulation model; NaN after death"
+    case .ejectionFraction:
+      "left ventricular ejection fraction of the circulation model; NaN after death"
+    case .pwv:
+      "carotid-femoral pulse wave velocity the physiology mapping gives the person at the last "
+        + "yearly solve; NaN after death"
+    case .sbpRisk:
+      "systolic pressure the risk equations see: observed sbp at time 0 plus the change of "
+        + "sbp_model since time 0 (docs/physiology.md); NaN after death"
     case .condition(_, let name): "1 while the person has the condition \(name)"
     }
   }
@@ -90,6 +129,13 @@ public enum RecordedVariable: Sendable, Hashable {
     case .hdl: state.hdl[person]
     case .bmi: state.bmi[person]
     case .risk10: state.risk10[person]
+    case .sbpModel: physiologyValue(state.physiology.metrics.sbp, person)
+    case .dbpModel: physiologyValue(state.physiology.metrics.dbp, person)
+    case .pulsePressure: physiologyValue(state.physiology.metrics.pulsePressure, person)
+    case .cardiacOutput: physiologyValue(state.physiology.metrics.cardiacOutput, person)
+    case .ejectionFraction: physiologyValue(state.physiology.metrics.ejectionFraction, person)
+    case .pwv: physiologyValue(state.physiology.pwv, person)
+    case .sbpRisk: physiologyValue(state.physiology.riskSbp, person)
     case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition:
       Double(flagValue(state, person: person))
     }
@@ -105,6 +151,14 @@ public enum RecordedVariable: Sendable, Hashable {
     case .cvdHistory: state.cvdHistory[person]
     case .condition(let index, _): state.conditions[index][person]
     case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: 0
+    case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
+      0
     }
+  }
+
+  /// A physiology column's value, NaN when the arm has no physiology (empty columns).
+  @inline(__always)
+  private func physiologyValue(_ column: [Double], _ person: Int) -> Double {
+    person < column.count ? column[person] : .nan
   }
 }

@@ -24,6 +24,9 @@ public struct Scenario: Sendable {
   public var uncertainty: UncertaintySpec
   /// `dmp`: the data management plan and workflow step, if the scenario names one.
   public var dmp: DMPReference?
+  /// `physiology`: the circulation model every person carries; nil when the key is left out
+  /// or `model: off`.
+  public var physiology: PhysiologySpec?
   /// The scenario file's text as read; the result file stores it.
   public var sourceYAML: String
   /// The scenario file's path as the user gave it (for messages).
@@ -551,6 +554,21 @@ public struct UncertaintySpec: Sendable, Hashable {
   public var replicates: Int
   /// PSA draws of every U-number, 0 ... 10000 (0: point values).
   public var parameterDraws: Int
+}
+
+// MARK: physiology
+
+/// `physiology.model`: the circulation models the engine can couple in.
+public enum PhysiologyModelChoice: String, Sendable, Hashable {
+  /// The reduced Smith 2004 closed-loop model with `PhysiologyMapping` (docs/physiology.md).
+  case smith2004
+}
+
+/// `physiology`: the cardiovascular physiology coupled into the engine.
+public struct PhysiologySpec: Sendable, Hashable {
+  public var model: PhysiologyModelChoice
+  /// k in E_sa proportional to PWV^k: 2 (Bramwell-Hill, default) or 1.
+  public var elastanceExponent: Int
 }
 
 // MARK: data management plan

@@ -11,6 +11,12 @@ extension Scenario {
     let name = root.requiredString("name")
     let time = TimeSpec(validated: root.requiredObject("time"))
     let models = ModelsSpec(validated: root.requiredObject("models"))
+    let physiology = root.optionalObject("physiology").flatMap { object in
+      PhysiologyModelChoice(rawValue: object.requiredString("model")).map {
+        PhysiologySpec(
+          model: $0, elastanceExponent: object.requiredInteger("elastance_exponent"))
+      }
+    }
     let arms = root.requiredSequence("arms").map {
       ArmSpec(validated: $0.object!, startYear: time.startYear)
     }
@@ -26,11 +32,12 @@ extension Scenario {
       baselineArmName: root.optionalString("baseline") ?? arms[0].name,
       output: OutputSpec(
         validated: root.requiredObject("output"), scenarioName: name,
-        riskEquation: models.riskEquation),
+        riskEquation: models.riskEquation, physiology: physiology != nil),
       uncertainty: UncertaintySpec(validated: root.requiredObject("uncertainty")),
       dmp: root.optionalObject("dmp").map {
         DMPReference(validated: $0, directoryURL: directoryURL)
       },
+      physiology: physiology,
       sourceYAML: sourceYAML,
       sourcePath: sourcePath,
       directoryURL: directoryURL)
@@ -299,12 +306,19 @@ extension Intervention {
 }
 
 extension OutputSpec {
-  init(validated object: ValidatedObject, scenarioName: String, riskEquation: RiskEquationChoice) {
+  init(
+    validated object: ValidatedObject, scenarioName: String, riskEquation: RiskEquationChoice,
+    physiology: Bool
+  ) {
     var record = object.requiredSequence("record").map { $0.string! }
-    // The default list names risk10, which does not exist without an equation
-    // (documented with `output.record`); a list the user wrote is kept as is.
+    // The default list names risk10, which does not exist without an equation,
+    // and adds the physiology's outputs when it is on (documented with
+    // `output.record`); a list the user wrote is kept as is.
     if !object.isGiven("record"), riskEquation == .none {
       record.removeAll { $0 == "risk10" }
+    }
+    if !object.isGiven("record"), physiology {
+      record += ScenarioSchema.physiologyVariables
     }
     self.init(
       directory: object.optionalString("dir") ?? "runs/\(scenarioName)",

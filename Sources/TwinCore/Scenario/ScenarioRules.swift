@@ -25,7 +25,8 @@ extension ScenarioSchema {
   static let recordedVariablesAreKnown = CrossRule(
     doc:
       "`output.record` names recordable variables or declared conditions, each once; "
-      + "`risk10` needs a risk equation"
+      + "`risk10` needs a risk equation; the physiology's variables need "
+      + "`physiology.model: smith2004`"
   ) { context in
     guard let output = context.object["output"]?.object, output.isGiven("record"),
       let record = output["record"]?.sequence
@@ -37,6 +38,7 @@ extension ScenarioSchema {
     let conditionsComplete = conditionItems.map { $0.count == conditionNames.count } ?? false
     let known = recordableVariables + conditionNames
     let riskEquation = context.object.value(at: ["models", "risk_equation"])?.string
+    let physiologyModel = context.object.value(at: ["physiology", "model"])?.string
     var firstIndex: [String: Int] = [:]
     for (index, item) in record.enumerated() {
       guard let name = item.string else { continue }
@@ -57,6 +59,10 @@ extension ScenarioSchema {
         context.report(
           "expected variables that exist, found 'risk10' while models.risk_equation is none "
             + "(no 10-year risk is computed)", at: itemPath, item.position)
+      } else if physiologyVariables.contains(name), physiologyModel != "smith2004" {
+        context.report(
+          "expected variables that exist, found '\(name)' without physiology (it needs "
+            + "physiology: {model: smith2004})", at: itemPath, item.position)
       }
     }
   }

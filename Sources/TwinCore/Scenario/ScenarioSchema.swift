@@ -13,7 +13,15 @@ public enum ScenarioSchema {
   /// names); each becomes the HDF5 dataset of the same name.
   public static let recordableVariables = [
     "alive", "age", "sbp", "total_cholesterol", "hdl", "bmi", "smoking", "diabetes",
-    "bp_treated", "risk10", "cvd_history",
+    "bp_treated", "risk10", "cvd_history", "sbp_model", "dbp_model", "pulse_pressure",
+    "cardiac_output", "ejection_fraction", "pwv", "sbp_risk",
+  ]
+
+  /// The recordable variables the cardiovascular physiology computes (they need
+  /// `physiology.model: smith2004`); recorded by default when it is on.
+  public static let physiologyVariables = [
+    "sbp_model", "dbp_model", "pulse_pressure", "cardiac_output", "ejection_fraction", "pwv",
+    "sbp_risk",
   ]
 
   /// Names a condition may not take: recordable variables and the other names
@@ -97,6 +105,12 @@ public enum ScenarioSchema {
         doc:
           "The data management plan (maDMP JSON) this run obeys and its workflow step; "
           + "`twin-sim dmp check` checks a run against it (docs/dmp.md)."),
+      Field(
+        "physiology", .object(physiology), .optional,
+        doc:
+          "A closed-loop model of heart and circulation for every person, solved once a "
+          + "simulated year, whose blood pressure feeds the risk equations "
+          + "(docs/physiology.md). Left out: no physiology."),
     ],
     rules: [
       .uniqueNames(in: "arms", nameKey: "name", noun: "arm"),
@@ -753,7 +767,9 @@ public enum ScenarioSchema {
         doc:
           "Per-person time series to write, no duplicates: "
           + recordableVariables.map { "`\($0)`" }.joined(separator: ", ")
-          + ", and condition names. Without `risk_equation`, the default leaves out `risk10`."),
+          + ", and condition names. Without `risk_equation`, the default leaves out `risk10`; "
+          + "with `physiology.model: smith2004` it adds "
+          + physiologyVariables.map { "`\($0)`" }.joined(separator: ", ") + "."),
       Field(
         "precision", .choice([SchemaChoice("float32"), SchemaChoice("float64")]),
         .defaulted("float32"), doc: "Precision of floating-point datasets."),
@@ -770,6 +786,30 @@ public enum ScenarioSchema {
         doc: "PSA draws of every U-number (0: point values)."),
     ],
     doc: "Monte Carlo and parameter uncertainty.")
+
+  // MARK: physiology
+
+  static let physiology = ObjectSchema(
+    fields: [
+      Field(
+        "model",
+        .choice([
+          SchemaChoice(
+            "smith2004",
+            "the reduced Smith 2004 closed-loop model with the person-level mapping of "
+              + "docs/physiology.md"),
+          SchemaChoice("off", "no physiology: the engine runs exactly as without the key"),
+        ]), .required,
+        doc: "Which circulation model every person carries."),
+      Field(
+        "elastance_exponent", .integer(1...2), .defaulted("2"),
+        doc:
+          "k in arterial elastance proportional to PWV^k. 2: Bramwell-Hill at constant "
+          + "arterial volume (issue 4); in the lumped model it gives old persons very low "
+          + "diastolic pressures. 1: diastolic pressures near survey means "
+          + "(docs/physiology.md, \"Arterial elastance\")."),
+    ],
+    doc: "The cardiovascular physiology coupled into the engine (docs/physiology.md).")
 
   // MARK: data management plan
 
