@@ -129,6 +129,7 @@ public enum JobBundle {
       self.lifetimeSeconds = lifetimeSeconds
       self.now = now
     }
+
     /// `target` relative to the folder `base` (both made absolute and
     /// normalised), with `..` where it leaves `base`.
     public static func relativePath(of target: URL, from base: URL) -> String {

@@ -30,7 +30,9 @@ PLAN = REPO / "scenarios" / "dmp" / "plan.json"
 RESULTS_DATASET = "urn:uuid:45c48cce-2e2d-4fbd-b5d3-6e7f8a9b0c63"
 SITE = {"TWIN_SIM_SOFTWARE_URL": "https://hpc.example.org/software/twin-sim",
         "TWIN_SIM_PUBLISHER_NAME": "Example HPC Centre",
-        "TWIN_SIM_PUBLISHER_URL": "https://hpc.example.org/"}
+        "TWIN_SIM_PUBLISHER_URL": "https://hpc.example.org/",
+        "TWIN_SIM_AGENT_AFFILIATION_NAME": "Example University",
+        "TWIN_SIM_AGENT_AFFILIATION_URL": "https://university.example.org/"}
 
 
 def sha256(path):
