@@ -139,16 +139,8 @@ public final class Catalog: Sendable {
     let slurmJob =
       (try? CampaignCrate.slurmFacts(ofRunFolder: runFolder))?
       .first { $0.0 == "SLURM_JOB_ID" }?.1.stringValue ?? environment["SLURM_JOB_ID"]
-    var retentionUntil: Date?
-    var archiveLocation: String?
-    if let rule = dataset?.retention {
-      retentionUntil = run.startTime.addingTimeInterval(Double(rule.keepDays) * 86_400)
-      if let location = rule.archiveLocation, let plan {
-        archiveLocation =
-          location.hasPrefix("/")
-          ? location : plan.baseDirectory.appendingPathComponent(location).standardizedFileURL.path
-      }
-    }
+    let (retentionUntil, archiveLocation) = retention(
+      of: dataset, plan: plan, start: run.startTime)
     let files = try Self.productFiles(in: runFolder)
     var products: [DataProduct] = []
     for file in files {
@@ -163,6 +155,92 @@ public final class Catalog: Sendable {
           afterExpiry: dataset?.retention?.afterExpiry.rawValue, archiveLocation: archiveLocation,
           encrypted: encrypted, state: "present", archivedPath: nil))
     }
+    return try store(
+      run: RunRow(
+        id: run.runID, folder: run.folder.standardizedFileURL.path, scenario: run.scenarioName,
+        step: inferredStep, slurmJob: slurmJob, mpiRanks: run.mpiRanks, start: run.startTime,
+        end: run.endTime, completed: run.completed, planFile: planFile),
+      products: products)
+  }
+
+  /// Registers a secure job's results folder (fetched, or `results/` of the
+  /// bundle): the ciphertexts the verified output manifest lists, marked
+  /// encrypted, and the manifest and its signature (plain metadata). Never a
+  /// plaintext checksum: the catalog records what is on disk. The dataset is
+  /// the one the encrypted result (`results.h5.age`, else the first output)
+  /// belongs to; retention counts from the job's start. Each file's SHA-256 is
+  /// taken from its bytes and must equal the signed value.
+  @discardableResult
+  public func register(
+    sealed run: SealedRun, plan: DataManagementPlan?, planFile: String?, step: String?
+  ) throws -> [DataProduct] {
+    let primary = run.primaryOutput.map { run.folder.appendingPathComponent($0.name) }
+    let dataset = primary.flatMap { plan?.files(matching: $0.path).first?.dataset }
+    let inferredStep =
+      step
+      ?? plan?.steps.first { step in dataset.map { step.writes.contains($0.identifier) } ?? false }?
+      .name
+    let (retentionUntil, archiveLocation) = retention(
+      of: dataset, plan: plan, start: run.started)
+    let signed = Dictionary(uniqueKeysWithValues: run.outputs.map { ($0.name, $0.sha256) })
+    var products: [DataProduct] = []
+    for name in run.outputs.map(\.name) + run.manifestFiles {
+      let file = run.folder.appendingPathComponent(name)
+      let attributes = try FileManager.default.attributesOfItem(atPath: file.path)
+      let digest = try SHA256.hexDigest(ofFile: file)
+      if let expected = signed[name], expected != digest {
+        throw CatalogError("\(file.path): SHA-256 differs from the node-signed output manifest")
+      }
+      products.append(
+        DataProduct(
+          id: 0, runID: run.runID, path: file.standardizedFileURL.path, sha256: digest,
+          sizeBytes: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
+          dataset: dataset?.identifier, step: inferredStep, slurmJob: run.jobID,
+          created: run.started, retentionUntil: retentionUntil,
+          afterExpiry: dataset?.retention?.afterExpiry.rawValue, archiveLocation: archiveLocation,
+          encrypted: signed[name] != nil && name.hasSuffix(".age"), state: "present",
+          archivedPath: nil))
+    }
+    return try store(
+      run: RunRow(
+        id: run.runID, folder: run.folder.standardizedFileURL.path,
+        scenario: "secure job \(run.jobID)", step: inferredStep, slurmJob: run.jobID,
+        mpiRanks: 0, start: run.started, end: run.finished, completed: run.succeeded,
+        planFile: planFile),
+      products: products)
+  }
+
+  /// The retention date and archive folder of a dataset's files, counted from `start`.
+  private func retention(
+    of dataset: DMPDataset?, plan: DataManagementPlan?, start: Date
+  ) -> (until: Date?, archiveLocation: String?) {
+    guard let rule = dataset?.retention else { return (nil, nil) }
+    var archiveLocation: String?
+    if let location = rule.archiveLocation, let plan {
+      archiveLocation =
+        location.hasPrefix("/")
+        ? location : plan.baseDirectory.appendingPathComponent(location).standardizedFileURL.path
+    }
+    return (start.addingTimeInterval(Double(rule.keepDays) * 86_400), archiveLocation)
+  }
+
+  /// A row of the `run` table.
+  private struct RunRow: Sendable {
+    var id: String
+    var folder: String
+    var scenario: String
+    var step: String?
+    var slurmJob: String?
+    var mpiRanks: Int64
+    var start: Date
+    var end: Date
+    var completed: Bool
+    var planFile: String?
+  }
+
+  /// Writes a run and its products in one transaction, replacing earlier
+  /// entries of the same paths; records a `register` action for each.
+  private func store(run: RunRow, products: [DataProduct]) throws -> [DataProduct] {
     let now = Date()
     return try database.write { db in
       try db.execute(
@@ -171,9 +249,8 @@ public final class Catalog: Sendable {
             start_time, end_time, completed, dmp_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
-          run.runID, run.folder.standardizedFileURL.path, run.scenarioName, inferredStep,
-          slurmJob, run.mpiRanks, CrateTime.string(run.startTime), CrateTime.string(run.endTime),
-          run.completed, planFile,
+          run.id, run.folder, run.scenario, run.step, run.slurmJob, run.mpiRanks,
+          CrateTime.string(run.start), CrateTime.string(run.end), run.completed, run.planFile,
         ])
       var stored: [DataProduct] = []
       for var product in products {

@@ -49,10 +49,12 @@ public enum DMPCheck {
   /// is encrypted and every distribution of that dataset has `data_access`
   /// closed or shared; the site's location and each matched distribution's
   /// `host.geo_location` are in `twin_sim:allowed_geo_locations`; each input
-  /// is a file of a dataset the step `reads`.
+  /// is a file of a dataset the step `reads`. With `checkingSite` false the
+  /// site's location is not judged (a secure job packed on a workstation: the
+  /// node that runs it checks its own location).
   public static func check(
     plan: DataManagementPlan, step stepName: String, outputs: [PlannedOutput],
-    inputs: [String], location: String?
+    inputs: [String], location: String?, checkingSite: Bool = true
   ) -> [Violation] {
     var violations: [Violation] = []
     guard let step = plan.step(named: stepName) else {
@@ -65,7 +67,7 @@ public enum DMPCheck {
         ))
       return violations
     }
-    violations += checkLocation(plan: plan, location: location)
+    if checkingSite { violations += checkLocation(plan: plan, location: location) }
     for output in outputs {
       let matches = plan.files(matching: output.path)
       guard !matches.isEmpty else {

@@ -14,13 +14,27 @@ public enum RunGate {
     encryptedOutput: Bool,
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws -> (location: String?, violations: [Violation]) {
-    let plan = try DataManagementPlan.load(path: dmpFile)
-    let location = try SiteLocation.current(environment: environment)
     let result = URL(fileURLWithPath: runFolder).appendingPathComponent(RunRecord.completeName)
+    return try violations(
+      dmpFile: dmpFile, step: step, output: result.path, inputs: inputs,
+      encryptedOutput: encryptedOutput, environment: environment)
+  }
+
+  /// Every violation of the DMP at `dmpFile` by a run of `step` whose result
+  /// is the file `output` (for a secure job: the ciphertext it publishes) and
+  /// which reads `inputs`. With `checkingSite` false the site's location is
+  /// neither read nor judged (a bundle packed on a workstation; the secure
+  /// node checks its own). Throws as `violations(dmpFile:step:runFolder:...)`.
+  public static func violations(
+    dmpFile: String, step: String, output: String, inputs: [String], encryptedOutput: Bool,
+    checkingSite: Bool = true,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> (location: String?, violations: [Violation]) {
+    let plan = try DataManagementPlan.load(path: dmpFile)
+    let location = checkingSite ? try SiteLocation.current(environment: environment) : nil
     let violations = DMPCheck.check(
-      plan: plan, step: step,
-      outputs: [PlannedOutput(path: result.path, encrypted: encryptedOutput)], inputs: inputs,
-      location: location)
+      plan: plan, step: step, outputs: [PlannedOutput(path: output, encrypted: encryptedOutput)],
+      inputs: inputs, location: location, checkingSite: checkingSite)
     return (location, violations)
   }
 }

@@ -26,7 +26,12 @@ public enum BatchScript {
   ///    node, which is consumed (copied, then overwritten and removed);
   /// 3. copies each encrypted input to the node, checks its signed SHA-256 and
   ///    decrypts it; wipes the key as soon as the inputs are open;
-  /// 4. runs `mpirun twin-sim run` (launcher from `site.env`);
+  /// 4. runs `mpirun twin-sim run --encrypted-output --published-as FILE`
+  ///    (launcher from `site.env`): a scenario's data management plan is
+  ///    checked on the node as a secure run whose result is the ciphertext
+  ///    published at `publishedResult` (relative to the bundle's input tree, as
+  ///    the bundle sat when packed), and no crate with plaintext checksums is
+  ///    written;
   /// 5. encrypts `results.h5` and the job's log to the user's recipient only,
   ///    into `out/`, and wipes every plaintext (overwrite, then unlink).
   ///
@@ -35,7 +40,8 @@ public enum BatchScript {
   /// and wipes the folder, also when the job died.
   public static func secureJob(
     partition: String, jobNonce: String, scenarioName: String, inputNames: [String],
-    encryptedSHA256: [String: String], userRecipient: String, nodeTmp: String
+    encryptedSHA256: [String: String], userRecipient: String, nodeTmp: String,
+    publishedResult: String = "../results/results.h5.age"
   ) -> String {
     let head = [
       "#!/bin/bash",
@@ -60,6 +66,9 @@ public enum BatchScript {
       "  exit 1",
       "fi",
       "unset TWIN_SIM_BIN TWIN_SIM_LAUNCH TWIN_SIM_KEY_DELIVERY VAULT_ADDR VAULT_CACERT",
+      "# Where this site is, for the data management plan: from site.env or",
+      "# /etc/twin-sim/site.json only, never from the submitter's environment.",
+      "unset TWIN_SIM_SITE_LOCATION TWIN_SIM_SITE_CONFIG",
       ". \"$job_dir/site.env\"",
       ": \"${TWIN_SIM_BIN:?site.env names no TWIN_SIM_BIN}\"",
       "",
@@ -164,7 +173,8 @@ public enum BatchScript {
       "# process tracking (proctrack/linuxproc) and write plaintext later.",
       "# shellcheck disable=SC2086",
       "${TWIN_SIM_LAUNCH:-mpirun} -n \"${SLURM_NTASKS:-1}\" \"$TWIN_SIM_BIN\" run \\",
-      "  \"$job_dir/in\"/\(shellQuote(scenarioName)) --output \"$job_dir/run\" --quiet &",
+      "  \"$job_dir/in\"/\(shellQuote(scenarioName)) --output \"$job_dir/run\" --quiet \\",
+      "  --encrypted-output --published-as \"$job_dir/in\"/\(shellQuote(publishedResult)) &",
       "child=$!",
       "trap 'kill -TERM \"$child\" 2>/dev/null || true' TERM INT",
       "run_status=0",

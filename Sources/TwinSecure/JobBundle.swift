@@ -100,14 +100,18 @@ public enum JobBundle {
     /// The secure nodes' node-local folder, where the prolog prepares
     /// `twin-sim-job-JOBID` (the site's `--node-tmp`); baked into the signed script.
     public var nodeTmp: String
+    /// Where the encrypted result will be published (`results/results.h5.age`
+    /// of the bundle), relative to the folder the input names are relative to;
+    /// the job's DMP check takes it as the run's output.
+    public var publishedResult: String
     public var lifetimeSeconds: Double
     public var now: Date
 
     public init(
       scenario: (source: String, name: String), inputs: [(source: String, name: String)],
       userRecipient: AgeRecipient, signingKeyPath: String, outputFolder: String,
-      partition: String = "secure", nodeTmp: String = "/tmp", lifetimeSeconds: Double = 7 * 86_400,
-      now: Date = Date()
+      partition: String = "secure", nodeTmp: String = "/tmp",
+      publishedResult: String? = nil, lifetimeSeconds: Double = 7 * 86_400, now: Date = Date()
     ) {
       self.scenario = scenario
       self.inputs = inputs
@@ -116,8 +120,29 @@ public enum JobBundle {
       self.outputFolder = outputFolder
       self.partition = partition
       self.nodeTmp = nodeTmp
+      self.publishedResult =
+        publishedResult
+        ?? Self.relativePath(
+          of: URL(fileURLWithPath: outputFolder).appendingPathComponent(
+            "\(JobBundle.resultsFolderName)/results.h5.age"),
+          from: URL(fileURLWithPath: scenario.source).deletingLastPathComponent())
       self.lifetimeSeconds = lifetimeSeconds
       self.now = now
+    }
+
+    /// `target` relative to the folder `base` (both made absolute and
+    /// normalised), with `..` where it leaves `base`.
+    public static func relativePath(of target: URL, from base: URL) -> String {
+      let targetParts = target.standardizedFileURL.pathComponents
+      let baseParts = base.standardizedFileURL.pathComponents
+      var common = 0
+      while common < min(targetParts.count, baseParts.count),
+        targetParts[common] == baseParts[common]
+      {
+        common += 1
+      }
+      let ups = Array(repeating: "..", count: baseParts.count - common)
+      return (ups + targetParts[common...]).joined(separator: "/")
     }
   }
 
@@ -162,6 +187,9 @@ public enum JobBundle {
     let finalURL = URL(fileURLWithPath: request.outputFolder)
     if FileManager.default.fileExists(atPath: finalURL.path) {
       throw BundleError.invalidInput("\(request.outputFolder) exists; choose a new folder")
+    }
+    guard !request.publishedResult.contains("\n") else {
+      throw BundleError.invalidInput("the published result path must be one line")
     }
     guard request.nodeTmp.hasPrefix("/"), !request.nodeTmp.contains("\n") else {
       throw BundleError.invalidInput(
@@ -212,7 +240,8 @@ public enum JobBundle {
     let script = BatchScript.secureJob(
       partition: request.partition, jobNonce: nonce, scenarioName: request.scenario.name,
       inputNames: request.inputs.map(\.name), encryptedSHA256: encryptedSHA256,
-      userRecipient: request.userRecipient.description, nodeTmp: request.nodeTmp)
+      userRecipient: request.userRecipient.description, nodeTmp: request.nodeTmp,
+      publishedResult: request.publishedResult)
     try Data(script.utf8).write(to: folder.appendingPathComponent(batchScriptName))
     try FileManager.default.createDirectory(
       at: folder.appendingPathComponent(resultsFolderName), withIntermediateDirectories: false,

@@ -28,6 +28,9 @@ public struct OutputManifest: Codable, Sendable, Equatable {
   /// without reporting it (killed). Slurm's code alone does not tell a
   /// cancelled job from a finished one in every case.
   public var scriptStatus: String
+  /// The twin-sim version of the site's installation (the epilog's; jobs run
+  /// the site's twin-sim through `site.env`). Absent in older manifests.
+  public var softwareVersion: String?
   /// The published files (each encrypted to the user's recipient), plain names.
   public var outputs: [BundleFile]
 
@@ -38,6 +41,7 @@ public struct OutputManifest: Codable, Sendable, Equatable {
     case bundleManifestSHA256 = "bundle_manifest_sha256"
     case exitCode = "exit_code"
     case scriptStatus = "script_status"
+    case softwareVersion = "software_version"
   }
 
   /// Whether the job succeeded: Slurm reported success and the script reached

@@ -141,10 +141,11 @@ public enum SecureNodeJob {
   /// writes the output manifest there and its signature by `nodeKeyPath`
   /// (`ssh-keygen -Y sign -n twin-sim-node`); then, in every case, wipes the
   /// job folder and the record. A publishing failure is reported in the
-  /// result (the wipe still happens); a wipe failure throws.
+  /// result (the wipe still happens); a wipe failure throws. `softwareVersion`
+  /// (the site's twin-sim) goes into the output manifest when given.
   public static func finish(
     jobID: String, nodeTmp: String, recordsFolder: String, nodeKeyPath: String,
-    nodeName: String, exitCode: String, now: Date = Date()
+    nodeName: String, exitCode: String, softwareVersion: String? = nil, now: Date = Date()
   ) throws -> Finished {
     guard isJobID(jobID) else {
       throw BundleError.invalidInput("job id '\(jobID)' is not a Slurm job id")
@@ -160,7 +161,7 @@ public enum SecureNodeJob {
       do {
         result.published = try publish(
           record: record, jobFolder: jobFolder, nodeKeyPath: nodeKeyPath, nodeName: nodeName,
-          exitCode: exitCode, now: now)
+          exitCode: exitCode, softwareVersion: softwareVersion, now: now)
       } catch {
         result.publishError = "\(error)"
       }
@@ -218,7 +219,7 @@ public enum SecureNodeJob {
 
   static func publish(
     record: Record, jobFolder: String, nodeKeyPath: String, nodeName: String, exitCode: String,
-    now: Date
+    softwareVersion: String? = nil, now: Date
   ) throws -> [String] {
     var status = stat()
     guard lstat(jobFolder, &status) == 0, status.st_mode & S_IFMT == S_IFDIR else {
@@ -251,7 +252,8 @@ public enum SecureNodeJob {
         bundleManifestSHA256: record.bundleManifestSHA256, node: nodeName, user: record.user,
         started: record.started,
         finished: JobBundle.timestamp(now), exitCode: exitCode,
-        scriptStatus: scriptStatus(jobFolder: jobFolder), outputs: outputs)
+        scriptStatus: scriptStatus(jobFolder: jobFolder), softwareVersion: softwareVersion,
+        outputs: outputs)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       let localManifest = jobFolder + "/" + JobOutputs.manifestName

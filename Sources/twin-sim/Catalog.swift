@@ -44,6 +44,12 @@ struct CatalogAdd: ParsableCommand {
       (twin_sim:path) and the files get that dataset's retention date
       (twin_sim:retention, counted from the run's start). The Slurm job comes from
       the run folder's crate, else SLURM_JOB_ID.
+
+      A secure job's results folder (output-manifest.json and .age files,
+      fetched or results/ of the bundle) is verified first (--node-signers,
+      --bundle, as 'secure fetch'), then its ciphertexts are recorded, marked
+      encrypted, with job, times and checksums of the ciphertexts; the dataset
+      is the one results.h5.age belongs to.
       """)
 
   @Argument(help: "A run folder.")
@@ -63,6 +69,8 @@ struct CatalogAdd: ParsableCommand {
 
   @OptionGroup var location: CatalogLocation
 
+  @OptionGroup var sealedResults: SealedResultsOptions
+
   func run() throws {
     var plan: DataManagementPlan?
     if let dmp {
@@ -73,14 +81,24 @@ struct CatalogAdd: ParsableCommand {
         throw reportInvalidInput("\(dmp): invalid DMP")
       }
     }
+    let sealed = try sealedResults.sealedRun(folder: runFolder)
     let catalog = try location.open()
     do {
+      if let sealed {
+        let products = try catalog.register(
+          sealed: sealed, plan: plan,
+          planFile: dmp.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, step: step)
+        for product in products { print("\(product.id)\t\(product.path)") }
+        return
+      }
       let products = try catalog.register(
         runFolder: URL(fileURLWithPath: runFolder), plan: plan,
         planFile: dmp.map { URL(fileURLWithPath: $0).standardizedFileURL.path }, step: step,
         encrypted: encrypted, environment: ProcessInfo.processInfo.environment)
       for product in products { print("\(product.id)\t\(product.path)") }
     } catch let error as ProvenanceError {
+      throw reportInvalidInput(error.description)
+    } catch let error as CatalogError {
       throw reportInvalidInput(error.description)
     }
   }

@@ -90,6 +90,18 @@ struct DMPCheckCommand: ParsableCommand {
   @Flag(help: "The run writes its output encrypted (a secure run).")
   var encryptedOutput = false
 
+  @Option(
+    help: ArgumentHelp(
+      "With --encrypted-output: the ciphertext the result is published as, taken as the"
+        + " run's output instead of RUN_FOLDER/results.h5.", valueName: "file"))
+  var publishedAs: String?
+
+  func validate() throws {
+    if publishedAs != nil && !encryptedOutput {
+      throw ValidationError("--published-as goes with --encrypted-output (a secure run)")
+    }
+  }
+
   func run() throws {
     let (loaded, diagnostics) = ScenarioLoader.check(path: scenario)
     guard let loaded else {
@@ -106,8 +118,11 @@ struct DMPCheckCommand: ParsableCommand {
     let location: String?
     let violations: [Violation]
     do {
+      let output =
+        publishedAs
+        ?? URL(fileURLWithPath: folder).appendingPathComponent(RunRecord.completeName).path
       (location, violations) = try RunGate.violations(
-        dmpFile: dmp, step: step, runFolder: folder, inputs: inputs,
+        dmpFile: dmp, step: step, output: output, inputs: inputs,
         encryptedOutput: encryptedOutput)
     } catch let failure as DMPValidationFailure {
       printError(failure.description)

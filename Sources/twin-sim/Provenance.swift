@@ -21,6 +21,12 @@ struct Provenance: ParsableCommand {
       to its runs (ControlAction -> CreateAction). Write the run crates first:
       the campaign takes each run's Slurm facts from them.
 
+      A secure job's results folder (fetched with 'twin-sim secure fetch', or
+      results/ of the bundle: output-manifest.json and the .age files) gets a
+      crate of its ciphertexts: each with the SHA-256 of its bytes, job id, node
+      and times from the node-signed output manifest, verified first
+      (--node-signers, --bundle as for 'secure fetch'). No plaintext checksum.
+
       Agent: TWIN_SIM_AGENT_ORCID / TWIN_SIM_AGENT_NAME, else the Slurm or login
       user. Software URL: TWIN_SIM_SOFTWARE_URL, else this executable's file URL.
       Publisher (the centre): TWIN_SIM_PUBLISHER_NAME and TWIN_SIM_PUBLISHER_URL;
@@ -47,6 +53,8 @@ struct Provenance: ParsableCommand {
     name: .customLong("input"),
     help: ArgumentHelp("An input file the run read (repeatable).", valueName: "file"))
   var inputs: [String] = []
+
+  @OptionGroup var sealedResults: SealedResultsOptions
 
   func validate() throws {
     switch (runFolder, campaign) {
@@ -78,6 +86,18 @@ struct Provenance: ParsableCommand {
           planFile: URL(fileURLWithPath: dmp), softwareURL: software, agent: agent,
           publisher: Organization.publisher(environment), license: crateLicense,
           slurmVersion: installedSlurmVersion())
+        print(written.path)
+      } else if let runFolder, let sealed = try sealedResults.sealedRun(folder: runFolder) {
+        if !inputs.isEmpty {
+          throw reportInvalidInput(
+            "\(runFolder): a secure job's results: --input would put plaintext checksums of"
+              + " protected inputs into the crate; its crate describes only the ciphertexts")
+        }
+        var jobEnvironment = environment
+        jobEnvironment["SLURM_JOB_USER"] = sealed.user
+        let written = try RunCrate.write(
+          sealed: sealed, softwareURL: software, agent: Agent.fromEnvironment(jobEnvironment),
+          license: crateLicense, environment: environment)
         print(written.path)
       } else if let runFolder {
         let record = try RunRecord.inspect(folder: URL(fileURLWithPath: runFolder))

@@ -41,7 +41,10 @@ struct Run: ParsableCommand {
       Provenance: a complete run folder also gets ro-crate-metadata.json (an
       RO-Crate). With a data management plan (the scenario's dmp key, or --dmp
       and --step) the run is checked against it before anything starts and
-      recorded in the catalog afterwards (docs/dmp.md).
+      recorded in the catalog afterwards (docs/dmp.md). A secure job's run
+      (--encrypted-output, set by the signed job script) is checked as a run
+      whose output is encrypted and gets neither: the crate and the catalog
+      entry are made from the ciphertexts (twin-sim provenance, catalog add).
 
       Exit codes: 0 done; 1 failure during the run (the job is aborted, no file
       marked complete); 2 invalid input (nothing simulated); 3 stopped by a signal
@@ -90,7 +93,24 @@ struct Run: ParsableCommand {
         + " runs/catalog.sqlite).", valueName: "file"))
   var catalog: String?
 
+  @Flag(
+    help: ArgumentHelp(
+      "A secure job's run: the secure layer encrypts the result before it leaves the node."
+        + " The DMP check treats the output as encrypted; no RO-Crate or catalog entry with"
+        + " plaintext checksums is written."))
+  var encryptedOutput = false
+
+  @Option(
+    help: ArgumentHelp(
+      "With --encrypted-output: the file the result is published as (the ciphertext), which"
+        + " the DMP check takes as the run's output instead of RUN_FOLDER/results.h5.",
+      valueName: "file"))
+  var publishedAs: String?
+
   func validate() throws {
+    if publishedAs != nil && !encryptedOutput {
+      throw ValidationError("--published-as goes with --encrypted-output (a secure job's run)")
+    }
     if let checkpointEvery, checkpointEvery < 1 {
       throw ValidationError("--checkpoint-every must be at least 1 step, found \(checkpointEvery)")
     }
@@ -136,7 +156,9 @@ struct Run: ParsableCommand {
       communicator.abort(message: "run failed: \(message)")
     }
     if summary.stoppedForResume { throw ExitCode(RunExitCode.checkpointedForResume) }
-    if communicator.isRoot {
+    // A secure job's plaintext result must not be described by checksums: its
+    // crate and catalog entry come from the ciphertexts after publication.
+    if communicator.isRoot && !encryptedOutput {
       recordProvenance(
         runFolder: URL(fileURLWithPath: summary.resultsPath).deletingLastPathComponent(),
         planned: planned)
@@ -155,6 +177,10 @@ extension Run {
     var plan: Plan?
     var runFolder: String
     var inputs: [String]
+    /// The file the DMP check takes as the run's output: the published
+    /// ciphertext of a secure job, else `runFolder/results.h5`.
+    var output: String
+    var encryptedOutput: Bool
   }
 
   /// Nil when the scenario is invalid (the run driver reports that).
@@ -169,7 +195,11 @@ extension Run {
     } else if let reference = loaded.dmp {
       plan = PlannedRun.Plan(file: reference.url.path, step: reference.step)
     }
-    return PlannedRun(plan: plan, runFolder: folder, inputs: inputs)
+    return PlannedRun(
+      plan: plan, runFolder: folder, inputs: inputs,
+      output: publishedAs
+        ?? URL(fileURLWithPath: folder).appendingPathComponent(RunRecord.completeName).path,
+      encryptedOutput: encryptedOutput)
   }
 
   /// After a complete run, on rank 0: the run folder becomes an RO-Crate, and a
@@ -208,8 +238,8 @@ extension Run {
     if communicator.isRoot {
       do {
         let result = try RunGate.violations(
-          dmpFile: plan.file, step: plan.step, runFolder: planned.runFolder, inputs: planned.inputs,
-          encryptedOutput: false)
+          dmpFile: plan.file, step: plan.step, output: planned.output, inputs: planned.inputs,
+          encryptedOutput: planned.encryptedOutput)
         problems = result.violations.map { "\(plan.file): \($0)" }.joined(separator: "\n")
       } catch {
         problems = "\(plan.file): \(error)"

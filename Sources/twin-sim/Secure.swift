@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TwinCore
+import TwinDMP
 import TwinSecure
 
 /// `twin-sim secure ...`: client-side encryption and signed job bundles for
@@ -166,7 +167,11 @@ struct SecurePack: ParsableCommand {
                             a random job nonce, creation and expiry time, partition
         manifest.json.sig   SSHSIG signature of manifest.json, namespace twin-sim,
                             made by ssh-keygen -Y sign (agents and hardware keys work)
-      Input paths must be relative to the scenario's folder (no '..').
+      Input paths must be relative to the scenario's folder; the bundle mirrors
+      the folder tree holding the scenario and its files, so they resolve on the
+      node as written. When the scenario names a data management plan (key dmp),
+      the plan travels encrypted like the inputs, and pack refuses a bundle
+      whose run the plan forbids even as a secure run (docs/dmp.md).
       Check a bundle with 'twin-sim secure verify'. See docs/security.md.
 
       Example:
@@ -212,23 +217,85 @@ struct SecurePack: ParsableCommand {
     do { loaded = try ScenarioLoader.load(path: scenario) } catch {
       throw reportInvalidInput("\(error)")
     }
-    let scenarioURL = URL(fileURLWithPath: scenario)
+    let scenarioURL = URL(fileURLWithPath: scenario).standardizedFileURL
     let folder = scenarioURL.deletingLastPathComponent()
-    var inputNames = input
-    if case .table(let table) = loaded.population.source, !inputNames.contains(table.path) {
-      inputNames.insert(table.path, at: 0)
+    // The files the job reads besides the scenario, each by the path the
+    // scenario (or --input) gives relative to the scenario's folder.
+    var references: [(written: String, url: URL)] = []
+    if case .table(let table) = loaded.population.source {
+      references.append((table.path, table.url))
+    }
+    references += input.map { ($0, folder.appendingPathComponent($0)) }
+    if let plan = loaded.dmp { references.append((plan.file, plan.url)) }
+    for (written, _) in references where written.hasPrefix("/") {
+      throw reportInvalidInput(
+        "\(scenario): '\(written)' is an absolute path; a bundle needs paths relative to the"
+          + " scenario's folder (the job reads the files from the bundle)")
+    }
+    var files: [URL] = []
+    for (_, url) in references where !files.contains(url.standardizedFileURL) {
+      files.append(url.standardizedFileURL)
+    }
+    // The bundle mirrors the tree below the deepest folder holding the scenario
+    // and every file, so the scenario's relative paths (population table, dmp
+    // file, also with '..') resolve on the node unchanged.
+    let root = commonFolder(
+      [folder] + files.map { $0.deletingLastPathComponent() })
+    let output = URL(fileURLWithPath: self.output).standardizedFileURL
+    let published = output.appendingPathComponent("\(JobBundle.resultsFolderName)/results.h5.age")
+    if let plan = loaded.dmp {
+      try checkPlanAtPack(plan: plan, published: published, loaded: loaded)
     }
     try runSecureCommand {
+      let relative = { (url: URL) in JobBundle.PackRequest.relativePath(of: url, from: root) }
       let request = JobBundle.PackRequest(
-        scenario: (scenarioURL.path, scenarioURL.lastPathComponent),
-        inputs: inputNames.map { (folder.appendingPathComponent($0).path, $0) },
+        scenario: (scenarioURL.path, relative(scenarioURL)),
+        inputs: files.map { ($0.path, relative($0)) },
         userRecipient: try AgeRecipient(parsing: recipient), signingKeyPath: signKey,
-        outputFolder: output, partition: partition, nodeTmp: nodeTmp,
-        lifetimeSeconds: expiresInHours * 3600)
+        outputFolder: output.path, partition: partition, nodeTmp: nodeTmp,
+        publishedResult: relative(published), lifetimeSeconds: expiresInHours * 3600)
       let manifest = try JobBundle.pack(request)
-      print("bundle \(output): \(manifest.files.count) files, nonce \(manifest.jobNonce)")
+      print("bundle \(self.output): \(manifest.files.count) files, nonce \(manifest.jobNonce)")
       print("expires \(manifest.expires), partition \(manifest.partition)")
     }
+  }
+
+  /// The scenario names a data management plan: the bundle must be a run the
+  /// plan allows as a secure run (encrypted output, published as
+  /// `published`), checked here on the workstation without the site's
+  /// location, which the node checks again with its own.
+  func checkPlanAtPack(plan: DMPReference, published: URL, loaded: Scenario) throws {
+    var inputs: [String] = []
+    if case .table(let table) = loaded.population.source { inputs.append(table.url.path) }
+    let violations: [Violation]
+    do {
+      violations = try RunGate.violations(
+        dmpFile: plan.url.path, step: plan.step, output: published.path, inputs: inputs,
+        encryptedOutput: true, checkingSite: false
+      ).violations
+    } catch let failure as DMPValidationFailure {
+      printError(failure.description)
+      throw reportInvalidInput("\(plan.url.path): invalid DMP")
+    }
+    for violation in violations {
+      printError("twin-sim: error: \(plan.url.path): \(violation)")
+    }
+    if !violations.isEmpty {
+      throw reportInvalidInput(
+        "\(scenario): not packed: a secure run of it would break its DMP (step \(plan.step))")
+    }
+  }
+
+  /// The deepest folder containing every folder of `folders` (absolute, normalised).
+  func commonFolder(_ folders: [URL]) -> URL {
+    var common = folders[0].standardizedFileURL.pathComponents
+    for folder in folders.dropFirst() {
+      let parts = folder.standardizedFileURL.pathComponents
+      var count = 0
+      while count < min(common.count, parts.count), common[count] == parts[count] { count += 1 }
+      common = Array(common[..<count])
+    }
+    return URL(fileURLWithPath: NSString.path(withComponents: common))
   }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TwinCore
 import TwinSecure
 
 /// `twin-sim secure epilog | fetch | open`: the end of a secure job on the node
@@ -57,7 +58,7 @@ struct SecureEpilogCommand: ParsableCommand {
     do {
       let finished = try SecureNodeJob.finish(
         jobID: jobID, nodeTmp: nodeTmp, recordsFolder: jobRecords, nodeKeyPath: nodeKey,
-        nodeName: node, exitCode: exitCode, now: now)
+        nodeName: node, exitCode: exitCode, softwareVersion: SoftwareVersion.string, now: now)
       fields["wiped_files"] = String(finished.wipedFiles)
       if let record = finished.record {
         fields["user"] = record.user
