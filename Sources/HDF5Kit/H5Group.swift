@@ -101,6 +101,12 @@ public final class H5Group: H5Location {
     // Filling chunks with zeros before they are written costs a write of the
     // whole dataset; every element is written by the caller.
     try checkStatus(H5Pset_fill_time(creation, H5D_FILL_TIME_NEVER), operation)
+    // In a parallel file, storage is allocated when the dataset is created (a
+    // collective call), so that later writes without filters may be
+    // independent: HDF5 cannot allocate chunks in an independent write.
+    if file.isParallel {
+      try checkStatus(H5Pset_alloc_time(creation, H5D_ALLOC_TIME_EARLY), operation)
+    }
     let id = try checkID(
       H5Dcreate2(
         try liveID(operation), name, T.hdf5Kind.fileType, space, twin_h5p_default(), creation,

@@ -15,10 +15,13 @@ public struct ResultLayout: Sendable {
   /// Replicates x parameter draws.
   public var realisations: Int
   public var conditionNames: [String]
+  /// Filter of the datasets (`output.compression`).
+  public var compression: OutputCompression
 
   public init(
     personCount: Int, times: [Double], armNames: [String], recorded: [RecordedVariable],
-    doublePrecision: Bool, realisations: Int, conditionNames: [String]
+    doublePrecision: Bool, realisations: Int, conditionNames: [String],
+    compression: OutputCompression
   ) {
     self.personCount = personCount
     self.times = times
@@ -27,12 +30,31 @@ public struct ResultLayout: Sendable {
     self.doublePrecision = doublePrecision
     self.realisations = realisations
     self.conditionNames = conditionNames
+    self.compression = compression
   }
 
-  /// Time points buffered before a collective write of the series.
-  var timeChunk: Int { min(times.count, 16) }
-  /// Persons per chunk of the series.
+  /// Chunks of the per-person series [person, time]: one time point of up to
+  /// `seriesPersonChunk` persons, so that the column a step writes is one
+  /// contiguous run of the file per chunk whatever the horizon (a chunk of
+  /// several time points would be written one person's row at a time on
+  /// several MPI ranks: 700,000 write calls in scripts/bench/io).
+  var seriesChunk: [Int] {
+    // As many equal chunks as needed to stay within the largest, so that the
+    // last chunk of a time point is not mostly padding (stored whole).
+    let chunks = max(
+      1,
+      (personCount + Self.largestSeriesPersonChunk - 1)
+        / Self.largestSeriesPersonChunk)
+    return [max(1, (personCount + chunks - 1) / chunks), 1]
+  }
+  /// At most this many persons per chunk of the series: 256 kB of float32,
+  /// 512 kB of float64.
+  static let largestSeriesPersonChunk = 65_536
+  /// Persons per chunk of the one-dimensional per-person datasets (deflate only).
   var personChunk: Int { max(1, min(personCount, 4096)) }
+  /// Chunks of the one-dimensional per-person datasets: contiguous (nil)
+  /// without a filter, as the deflate filter needs chunks.
+  var personColumnChunk: [Int]? { compression.deflateLevel == nil ? nil : [personChunk] }
 }
 
 /// Root attributes of a result file.
@@ -100,8 +122,8 @@ final class ResultsFile {
     self.timeScale = time
 
     let person = try root.createDataset(
-      "person", of: Int64.self, shape: [layout.personCount], chunk: [layout.personChunk],
-      deflateLevel: 1)
+      "person", of: Int64.self, shape: [layout.personCount], chunk: layout.personColumnChunk,
+      deflateLevel: layout.compression.deflateLevel)
     try person.write(block.personID, offset: [range.lowerBound], count: [block.count])
     try describe(person, units: "1", "person identifier (table id or global index)")
     try person.makeDimensionScale(name: "person")
@@ -155,8 +177,8 @@ final class ResultsFile {
       _ name: String, _ values: [T], units: String, _ description: String
     ) throws {
       let dataset = try group.createDataset(
-        name, of: T.self, shape: [layout.personCount], chunk: [layout.personChunk],
-        deflateLevel: 1)
+        name, of: T.self, shape: [layout.personCount], chunk: layout.personColumnChunk,
+        deflateLevel: layout.compression.deflateLevel)
       try dataset.write(values, offset: [range.lowerBound], count: [values.count])
       try describe(dataset, units: units, description)
       try dataset.attachScale(personScale, dimension: 0)
@@ -184,21 +206,22 @@ final class ResultsFile {
     try group.setAttribute("description", "what-if arm \(name)")
     let arm = ArmDatasets(group: group)
     let shape = [layout.personCount, layout.times.count]
-    let chunk = [layout.personChunk, layout.timeChunk]
+    let chunk = layout.seriesChunk
+    let level = layout.compression.deflateLevel
     for variable in layout.recorded {
       if variable.isFlag {
         let dataset = try group.createDataset(
-          variable.name, of: UInt8.self, shape: shape, chunk: chunk, deflateLevel: 1)
+          variable.name, of: UInt8.self, shape: shape, chunk: chunk, deflateLevel: level)
         try describeSeries(dataset, variable)
         arm.flagSeries.append((variable, dataset))
       } else if layout.doublePrecision {
         let dataset = try group.createDataset(
-          variable.name, of: Double.self, shape: shape, chunk: chunk, deflateLevel: 1)
+          variable.name, of: Double.self, shape: shape, chunk: chunk, deflateLevel: level)
         try describeSeries(dataset, variable)
         arm.doubleSeries.append((variable, dataset))
       } else {
         let dataset = try group.createDataset(
-          variable.name, of: Float.self, shape: shape, chunk: chunk, deflateLevel: 1)
+          variable.name, of: Float.self, shape: shape, chunk: chunk, deflateLevel: level)
         try describeSeries(dataset, variable)
         arm.floatSeries.append((variable, dataset))
       }
@@ -325,8 +348,10 @@ final class ResultsFile {
     let group = try arm.group.createGroup("events")
     try group.setAttribute(
       "description", "events in person, then time order: one row per event")
-    let chunk = total > 0 ? [min(total, 65_536)] : nil
-    let level = total > 0 ? 1 : nil
+    // Without a filter the columns are contiguous; deflate needs chunks (and an
+    // empty dataset cannot have any).
+    let level = total > 0 ? layout.compression.deflateLevel : nil
+    let chunk = level != nil ? [min(total, 65_536)] : nil
     let person = try group.createDataset(
       "person", of: Int64.self, shape: [total], chunk: chunk, deflateLevel: level)
     try person.write(events.person, offset: [offset], count: [events.count])

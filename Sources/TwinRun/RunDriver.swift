@@ -280,7 +280,8 @@ public struct RunDriver {
     let layout = ResultLayout(
       personCount: prepared.personCount, times: times, armNames: scenario.arms.map(\.name),
       recorded: prepared.recorded, doublePrecision: scenario.output.precision == .float64,
-      realisations: realisations.count, conditionNames: conditionNames)
+      realisations: realisations.count, conditionNames: conditionNames,
+      compression: scenario.output.compression)
     let stopSignal = StopSignal.shared
     stopSignal.install()
 
@@ -435,7 +436,7 @@ public struct RunDriver {
     }
 
     /// Runs one arm from `progress` with `recorder`; nil when stopped for resume.
-    func runArm<R: PendingFlushRecorder>(
+    func runArm<R: SimulationRecorder>(
       _ simulator: ArmSimulator, block: PersonBlock, from start: ArmProgress,
       recorder inner: R, what: String, realisation: Int, armIndex: Int
     ) throws -> (counts: StepCounts, events: EventLog)? {
@@ -452,9 +453,7 @@ public struct RunDriver {
         stepsSinceCheckpoint += 1
         let decision = try checkpointDecision()
         guard decision.write else { continue }
-        try timers.measure(\.output) {
-          try recorder.inner.flushPending(nextTimeIndex: armProgress.nextTimeIndex)
-        }
+        // The series are written at every time point: nothing is pending.
         try checkpoint(
           at: RunPosition(
             realisation: realisation, arm: armIndex, nextTimeIndex: armProgress.nextTimeIndex),
@@ -495,7 +494,7 @@ public struct RunDriver {
             simulator, block: block, from: start,
             recorder: SeriesRecorder(
               arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count,
-              layout: layout, startingAt: start.nextTimeIndex),
+              compression: layout.compression),
             what: what, realisation: realisation.index, armIndex: armIndex)
         } else {
           outcome = try runArm(
@@ -607,7 +606,7 @@ public struct RunDriver {
 }
 
 /// Forwards the state to a recorder and reports progress each time point.
-struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
+struct ProgressRecorder<Inner: SimulationRecorder>: SimulationRecorder {
   var inner: Inner
   var progress: ProgressReporter
   let done: Int
@@ -702,17 +701,6 @@ final class RunTimers {
   }
 }
 
-/// A recorder that can write what it buffered before a checkpoint.
-protocol PendingFlushRecorder: SimulationRecorder {
-  mutating func flushPending(nextTimeIndex: Int) throws
-}
-
-extension SeriesRecorder: PendingFlushRecorder {}
-
-extension DiscardingRecorder: PendingFlushRecorder {
-  mutating func flushPending(nextTimeIndex: Int) throws {}
-}
-
 /// SIGTERM and SIGUSR1 (Slurm's warning before the time limit, e.g.
 /// `sbatch --signal=B:USR1@120`) ask the run to write a checkpoint at the
 /// next step boundary and stop with exit code 3.
@@ -800,11 +788,12 @@ enum DiskSpace {
 enum MemoryBudget {
   /// Bytes per person of a rank beyond the fixed start-up: the person block
   /// and the arm state (measured about 170 with one recorded variable, see
-  /// docs/benchmarks.md) plus the series buffers (16 time points per
-  /// recorded variable) and two bytes per condition and intervention.
+  /// docs/benchmarks.md), the float32 column the series recorder converts
+  /// into (`SeriesRecorder`; series are not buffered across time points) and
+  /// two bytes per condition and intervention.
   static func bytesPerPerson(scenario: Scenario, recorded: [RecordedVariable]) -> Int {
-    let floatBytes = scenario.output.precision == .float64 ? 8 : 4
-    let series = recorded.reduce(0) { $0 + ($1.isFlag ? 1 : floatBytes) } * 16
+    let float32Series = scenario.output.precision == .float32 && recorded.contains { !$0.isFlag }
+    let series = float32Series ? 4 : 0
     let interventions = scenario.arms.map(\.interventions.count).max() ?? 0
     return 200 + series + 2 * scenario.models.conditions.count + 2 * interventions
   }

@@ -1,99 +1,52 @@
 import HDF5Kit
 import TwinCore
 
-/// Writes the per-person time series of one arm: buffers `timeChunk` time
-/// points of the block, then writes them as one collective hyperslab
-/// [block persons, buffered time points] per variable. Memory: persons x
-/// timeChunk x (bytes per value) per recorded variable.
+/// Writes the per-person time series of one arm: at every time point, each
+/// recorded variable's column of the block as one hyperslab [block persons, 1].
+///
+/// The series are chunked by time point (`ResultLayout.seriesChunk`), so such
+/// a column is one contiguous run of the file per chunk, written straight from
+/// the engine's state: nothing is buffered across steps, and nothing is
+/// transposed. Without a filter each rank writes independently (no
+/// synchronisation of the ranks per write); deflate needs collective writes.
+/// Memory: one float32 column of the block when float32 series are recorded
+/// (the conversion from the state's float64), else none.
 struct SeriesRecorder: SimulationRecorder {
   let arm: ArmDatasets
   let firstPerson: Int
   let personCount: Int
-  let timePoints: Int
-  let timeChunk: Int
-  private var floatBuffers: [[Float]]
-  private var doubleBuffers: [[Double]]
-  private var flagBuffers: [[UInt8]]
-  /// Time index of the first buffered column.
-  private var bufferStart = 0
+  /// Independent writes without a filter, else collective.
+  let transfer: H5Transfer
+  /// The float32 values of one column, converted from the state.
+  private var floatColumn: [Float]
 
-  init(
-    arm: ArmDatasets, firstPerson: Int, personCount: Int, layout: ResultLayout,
-    startingAt firstTimeIndex: Int = 0
-  ) {
-    bufferStart = firstTimeIndex
+  init(arm: ArmDatasets, firstPerson: Int, personCount: Int, compression: OutputCompression) {
     self.arm = arm
+    transfer = compression == .none ? .independent : .collective
     self.firstPerson = firstPerson
     self.personCount = personCount
-    self.timePoints = layout.times.count
-    self.timeChunk = layout.timeChunk
-    let size = personCount * layout.timeChunk
-    floatBuffers = arm.floatSeries.map { _ in [Float](repeating: 0, count: size) }
-    doubleBuffers = arm.doubleSeries.map { _ in [Double](repeating: 0, count: size) }
-    flagBuffers = arm.flagSeries.map { _ in [UInt8](repeating: 0, count: size) }
+    floatColumn = [Float](repeating: 0, count: arm.floatSeries.isEmpty ? 0 : personCount)
   }
 
   mutating func record(_ state: ArmState) throws {
-    let column = state.timeIndex - bufferStart
-    let width = timeChunk
-    for (index, (variable, _)) in arm.floatSeries.enumerated() {
-      floatBuffers[index].withUnsafeMutableBufferPointer { buffer in
-        for person in 0..<personCount {
-          buffer[person * width + column] = Float(variable.doubleValue(state, person: person))
+    let offset = [firstPerson, state.timeIndex]
+    let count = [personCount, 1]
+    for (variable, dataset) in arm.floatSeries {
+      variable.doubleColumn(state)!.withUnsafeBufferPointer { source in
+        floatColumn.withUnsafeMutableBufferPointer { target in
+          for person in source.indices { target[person] = Float(source[person]) }
         }
       }
+      try dataset.write(floatColumn, offset: offset, count: count, transfer: transfer)
     }
-    for (index, (variable, _)) in arm.doubleSeries.enumerated() {
-      doubleBuffers[index].withUnsafeMutableBufferPointer { buffer in
-        for person in 0..<personCount {
-          buffer[person * width + column] = variable.doubleValue(state, person: person)
-        }
-      }
+    for (variable, dataset) in arm.doubleSeries {
+      try dataset.write(
+        variable.doubleColumn(state)!, offset: offset, count: count, transfer: transfer)
     }
-    for (index, (variable, _)) in arm.flagSeries.enumerated() {
-      flagBuffers[index].withUnsafeMutableBufferPointer { buffer in
-        for person in 0..<personCount {
-          buffer[person * width + column] = variable.flagValue(state, person: person)
-        }
-      }
+    for (variable, dataset) in arm.flagSeries {
+      try dataset.write(
+        variable.flagColumn(state)!, offset: offset, count: count, transfer: transfer)
     }
-    if column == width - 1 || state.timeIndex == timePoints - 1 {
-      try flush(columns: column + 1)
-      bufferStart = state.timeIndex + 1
-    }
-  }
-
-  /// Writes the time points buffered so far (collective), before a checkpoint.
-  mutating func flushPending(nextTimeIndex: Int) throws {
-    let columns = nextTimeIndex - bufferStart
-    if columns > 0 { try flush(columns: columns) }
-    bufferStart = nextTimeIndex
-  }
-
-  /// Writes the first `columns` buffered time points of every variable.
-  private func flush(columns: Int) throws {
-    let offset = [firstPerson, bufferStart]
-    let count = [personCount, columns]
-    for (index, (_, dataset)) in arm.floatSeries.enumerated() {
-      try dataset.write(packed(floatBuffers[index], columns), offset: offset, count: count)
-    }
-    for (index, (_, dataset)) in arm.doubleSeries.enumerated() {
-      try dataset.write(packed(doubleBuffers[index], columns), offset: offset, count: count)
-    }
-    for (index, (_, dataset)) in arm.flagSeries.enumerated() {
-      try dataset.write(packed(flagBuffers[index], columns), offset: offset, count: count)
-    }
-  }
-
-  /// The buffer with rows cut to `columns` values (the last, partial chunk).
-  private func packed<T>(_ buffer: [T], _ columns: Int) -> [T] {
-    if columns == timeChunk { return buffer }
-    var result: [T] = []
-    result.reserveCapacity(personCount * columns)
-    for person in 0..<personCount {
-      result.append(contentsOf: buffer[(person * timeChunk)..<(person * timeChunk + columns)])
-    }
-    return result
   }
 }
 
