@@ -33,24 +33,34 @@ public struct ResultLayout: Sendable {
     self.compression = compression
   }
 
-  /// Chunks of the per-person series [person, time]: one time point of up to
-  /// `seriesPersonChunk` persons, so that the column a step writes is one
-  /// contiguous run of the file per chunk whatever the horizon (a chunk of
-  /// several time points would be written one person's row at a time on
-  /// several MPI ranks: 700,000 write calls in scripts/bench/io).
+  /// Chunks of the per-person series [person, time].
+  ///
+  /// Without a filter: one time point of up to `largestSeriesPersonChunk`
+  /// persons, so that the column a step writes is one contiguous run of the
+  /// file per chunk whatever the horizon (chunks of several time points are
+  /// written one person's row at a time where a buffered write covers only
+  /// part of their width, e.g. the last 15 of 31 time points: 700,000 write
+  /// calls on 2 ranks in scripts/bench/io).
+  ///
+  /// With deflate: [up to 4096 persons, `timeChunk` time points], buffered by
+  /// `BufferedSeriesRecorder`: a person's values along time compress to about
+  /// 40 % (float64, level 1), values of many persons at one time point only to
+  /// about 80 %.
   var seriesChunk: [Int] {
+    if compression.deflateLevel != nil { return [personChunk, timeChunk] }
     // As many equal chunks as needed to stay within the largest, so that the
     // last chunk of a time point is not mostly padding (stored whole).
     let chunks = max(
-      1,
-      (personCount + Self.largestSeriesPersonChunk - 1)
-        / Self.largestSeriesPersonChunk)
+      1, (personCount + Self.largestSeriesPersonChunk - 1) / Self.largestSeriesPersonChunk)
     return [max(1, (personCount + chunks - 1) / chunks), 1]
   }
+  /// Time points per chunk of the deflate-compressed series, buffered before
+  /// each collective write.
+  var timeChunk: Int { min(times.count, 16) }
   /// At most this many persons per chunk of the series: 256 kB of float32,
   /// 512 kB of float64.
   static let largestSeriesPersonChunk = 65_536
-  /// Persons per chunk of the one-dimensional per-person datasets (deflate only).
+  /// Persons per chunk of the deflate-compressed datasets.
   var personChunk: Int { max(1, min(personCount, 4096)) }
   /// Chunks of the one-dimensional per-person datasets: contiguous (nil)
   /// without a filter, as the deflate filter needs chunks.

@@ -436,7 +436,7 @@ public struct RunDriver {
     }
 
     /// Runs one arm from `progress` with `recorder`; nil when stopped for resume.
-    func runArm<R: SimulationRecorder>(
+    func runArm<R: PendingFlushRecorder>(
       _ simulator: ArmSimulator, block: PersonBlock, from start: ArmProgress,
       recorder inner: R, what: String, realisation: Int, armIndex: Int
     ) throws -> (counts: StepCounts, events: EventLog)? {
@@ -453,7 +453,9 @@ public struct RunDriver {
         stepsSinceCheckpoint += 1
         let decision = try checkpointDecision()
         guard decision.write else { continue }
-        // The series are written at every time point: nothing is pending.
+        try timers.measure(\.output) {
+          try recorder.inner.flushPending(nextTimeIndex: armProgress.nextTimeIndex)
+        }
         try checkpoint(
           at: RunPosition(
             realisation: realisation, arm: armIndex, nextTimeIndex: armProgress.nextTimeIndex),
@@ -489,12 +491,18 @@ public struct RunDriver {
           ? simulator.resume(block: block, saved: resumeState!.saved)
           : simulator.start(block: block)
         let outcome: (counts: StepCounts, events: EventLog)?
-        if realisation.index == 0 {
+        if realisation.index == 0, layout.compression == .none {
           outcome = try runArm(
             simulator, block: block, from: start,
             recorder: SeriesRecorder(
+              arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count),
+            what: what, realisation: realisation.index, armIndex: armIndex)
+        } else if realisation.index == 0 {
+          outcome = try runArm(
+            simulator, block: block, from: start,
+            recorder: BufferedSeriesRecorder(
               arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count,
-              compression: layout.compression),
+              layout: layout, startingAt: start.nextTimeIndex),
             what: what, realisation: realisation.index, armIndex: armIndex)
         } else {
           outcome = try runArm(
@@ -606,7 +614,7 @@ public struct RunDriver {
 }
 
 /// Forwards the state to a recorder and reports progress each time point.
-struct ProgressRecorder<Inner: SimulationRecorder>: SimulationRecorder {
+struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
   var inner: Inner
   var progress: ProgressReporter
   let done: Int
@@ -787,13 +795,22 @@ enum DiskSpace {
 /// Memory a rank needs for its persons, checked against what the node has.
 enum MemoryBudget {
   /// Bytes per person of a rank beyond the fixed start-up: the person block
-  /// and the arm state (measured about 170 with one recorded variable, see
-  /// docs/benchmarks.md), the float32 column the series recorder converts
-  /// into (`SeriesRecorder`; series are not buffered across time points) and
-  /// two bytes per condition and intervention.
+  /// and the arm state (measured 170 with six float64 series recorded without
+  /// compression, see docs/operations.md), the series buffers, and two bytes
+  /// per condition and intervention. Series buffers: without compression the
+  /// float32 column `SeriesRecorder` converts into; with deflate 16 time
+  /// points of every recorded variable plus a staging buffer per value type
+  /// (`BufferedSeriesRecorder`).
   static func bytesPerPerson(scenario: Scenario, recorded: [RecordedVariable]) -> Int {
-    let float32Series = scenario.output.precision == .float32 && recorded.contains { !$0.isFlag }
-    let series = float32Series ? 4 : 0
+    let floatBytes = scenario.output.precision == .float64 ? 8 : 4
+    let hasFloats = recorded.contains { !$0.isFlag }
+    let series: Int
+    if scenario.output.compression == .none {
+      series = scenario.output.precision == .float32 && hasFloats ? 4 : 0
+    } else {
+      let staging = (hasFloats ? floatBytes : 0) + (recorded.contains(where: \.isFlag) ? 1 : 0)
+      series = (recorded.reduce(0) { $0 + ($1.isFlag ? 1 : floatBytes) } + staging) * 16
+    }
     let interventions = scenario.arms.map(\.interventions.count).max() ?? 0
     return 200 + series + 2 * scenario.models.conditions.count + 2 * interventions
   }

@@ -167,3 +167,26 @@ def test_bad_compression_settings_exit_2_and_write_nothing(twin_sim, tmp_path, l
     assert result.returncode == 2
     assert message in result.stderr
     assert not (tmp_path / "out" / "results.h5").exists()
+
+
+def test_deflate_checkpoint_and_resume_on_another_rank_count_keeps_the_data(
+        twin_sim, results, tmp_path):
+    # The deflate series are buffered over up to 16 time points: a checkpoint
+    # must write what is buffered, and a resume go on from there.
+    scenario = write_scenario(tmp_path, "compression: deflate\n")
+    output = tmp_path / "out"
+    env = mpirun_env()
+    env["TWIN_SIM_INJECT_FAILURE"] = "1:10"
+    failed = run(["mpirun", "-n", "2", twin_sim, "run", str(scenario), "--output", str(output),
+                  "--quiet", "--checkpoint-every", "4"], env=env, timeout=300)
+    assert failed.returncode != 0 and "injected failure" in failed.stderr
+    assert sorted(output.glob("checkpoint-*.json"))
+    resumed = run([twin_sim, "run", str(scenario), "--output", str(output), "--quiet",
+                   "--resume"], env=mpirun_env(), timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    reference = datasets(results["default"])
+    other = datasets(output / "results.h5")
+    assert other.keys() == reference.keys()
+    for name, values in reference.items():
+        assert other[name].tobytes() == values.tobytes(), name
+    assert filters(output / "results.h5")["arms/baseline/sbp"][:2] == ("gzip", 1)
