@@ -221,17 +221,20 @@ final class ResultsFile {
     for variable in layout.recorded {
       if variable.isFlag {
         let dataset = try group.createDataset(
-          variable.name, of: UInt8.self, shape: shape, chunk: chunk, deflateLevel: level)
+          variable.name, of: UInt8.self, shape: shape, chunk: chunk, deflateLevel: level,
+          chunkCache: level != nil)
         try describeSeries(dataset, variable)
         arm.flagSeries.append((variable, dataset))
       } else if layout.doublePrecision {
         let dataset = try group.createDataset(
-          variable.name, of: Double.self, shape: shape, chunk: chunk, deflateLevel: level)
+          variable.name, of: Double.self, shape: shape, chunk: chunk, deflateLevel: level,
+          chunkCache: level != nil)
         try describeSeries(dataset, variable)
         arm.doubleSeries.append((variable, dataset))
       } else {
         let dataset = try group.createDataset(
-          variable.name, of: Float.self, shape: shape, chunk: chunk, deflateLevel: level)
+          variable.name, of: Float.self, shape: shape, chunk: chunk, deflateLevel: level,
+          chunkCache: level != nil)
         try describeSeries(dataset, variable)
         arm.floatSeries.append((variable, dataset))
       }
@@ -258,13 +261,18 @@ final class ResultsFile {
   func openArm(_ name: String) throws -> ArmDatasets {
     let group = try armsGroup.openGroup(name)
     let arm = ArmDatasets(group: group)
+    // Unfiltered series chunks are written whole, each step: no cache needed.
+    let cache = layout.compression != .none
     for variable in layout.recorded {
       if variable.isFlag {
-        arm.flagSeries.append((variable, try group.openDataset(variable.name, of: UInt8.self)))
+        arm.flagSeries.append(
+          (variable, try group.openDataset(variable.name, of: UInt8.self, chunkCache: cache)))
       } else if layout.doublePrecision {
-        arm.doubleSeries.append((variable, try group.openDataset(variable.name, of: Double.self)))
+        arm.doubleSeries.append(
+          (variable, try group.openDataset(variable.name, of: Double.self, chunkCache: cache)))
       } else {
-        arm.floatSeries.append((variable, try group.openDataset(variable.name, of: Float.self)))
+        arm.floatSeries.append(
+          (variable, try group.openDataset(variable.name, of: Float.self, chunkCache: cache)))
       }
     }
     let summary = try group.openGroup("summary")
