@@ -30,6 +30,7 @@ static inline hid_t twin_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline hid_t twin_h5p_file_create(void) { return H5P_FILE_CREATE; }
 static inline hid_t twin_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
 static inline hid_t twin_h5p_dataset_xfer(void) { return H5P_DATASET_XFER; }
+static inline hid_t twin_h5p_dataset_access(void) { return H5P_DATASET_ACCESS; }
 static inline hid_t twin_h5p_link_create(void) { return H5P_LINK_CREATE; }
 static inline hid_t twin_h5p_default(void) { return H5P_DEFAULT; }
 

@@ -1,5 +1,19 @@
 import CHDF5
 
+/// How a write in a parallel file moves its data.
+public enum H5Transfer: Sendable {
+  /// Every rank calls the write, together (MPI-IO collective I/O). Required
+  /// for datasets with filters and for the first write of a chunk not yet
+  /// allocated.
+  case collective
+  /// Each rank writes its own selection when it likes, without waiting for
+  /// the others: no synchronisation per call. Only for datasets without
+  /// filters whose storage is allocated (every dataset of a parallel file is
+  /// allocated when created, see `H5Group.createDataset`). A rank without
+  /// elements need not call it.
+  case independent
+}
+
 /// A typed, n-dimensional dataset.
 public final class H5Dataset<T: HDF5Scalar>: H5Location {
   override func closeHandle() {
@@ -30,10 +44,13 @@ public final class H5Dataset<T: HDF5Scalar>: H5Location {
   /// Writes a hyperslab: `count` elements per dimension starting at `offset`,
   /// from `values` in row-major order.
   ///
-  /// In a parallel file this is a collective call: every rank calls it, a
-  /// rank without rows passes a `count` with a zero (its selection is empty).
+  /// In a parallel file a `.collective` write (the default) is a collective
+  /// call: every rank calls it, a rank without rows passes a `count` with a
+  /// zero (its selection is empty). In a serial file `transfer` changes
+  /// nothing.
   public func write(
-    _ values: UnsafeBufferPointer<T>, offset: [Int], count: [Int]
+    _ values: UnsafeBufferPointer<T>, offset: [Int], count: [Int],
+    transfer: H5Transfer = .collective
   ) throws(HDF5Error) {
     let operation = "write \(count) at \(offset) to '\(path)' in '\(file.filePath)'"
     let elements = count.reduce(1, *)
@@ -43,6 +60,9 @@ public final class H5Dataset<T: HDF5Scalar>: H5Location {
         stack: ["\(values.count) values given for a selection of \(elements)"])
     }
     let datasetID = try liveID(operation)
+    if transfer == .independent && elements == 0 { return }
+    let transferList =
+      transfer == .independent ? file.independentTransferList : file.transferList
     let fileSpace = try checkID(H5Dget_space(datasetID), operation)
     defer { H5Sclose(fileSpace) }
     // A dataset without elements has no storage to write to (every rank sees
@@ -65,21 +85,23 @@ public final class H5Dataset<T: HDF5Scalar>: H5Location {
     let status: herr_t =
       if let base = values.baseAddress, elements > 0 {
         H5Dwrite(
-          datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, file.transferList, base)
+          datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, transferList, base)
       } else {
         withUnsafeMutableBytes(of: &emptySelectionBuffer) { raw in
           H5Dwrite(
-            datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, file.transferList,
+            datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, transferList,
             raw.baseAddress)
         }
       }
     try checkStatus(status, operation)
   }
 
-  /// Writes a hyperslab from an array (see `write(_:offset:count:)`).
-  public func write(_ values: [T], offset: [Int], count: [Int]) throws(HDF5Error) {
+  /// Writes a hyperslab from an array (see `write(_:offset:count:transfer:)`).
+  public func write(
+    _ values: [T], offset: [Int], count: [Int], transfer: H5Transfer = .collective
+  ) throws(HDF5Error) {
     try values.withUnsafeBufferPointer { buffer throws(HDF5Error) in
-      try write(buffer, offset: offset, count: count)
+      try write(buffer, offset: offset, count: count, transfer: transfer)
     }
   }
 

@@ -15,6 +15,8 @@ public final class H5File: H5Object {
   public let filePath: String
   /// Transfer property list for dataset writes: collective when parallel.
   let transferList: hid_t
+  /// Transfer property list for independent writes (HDF5's default transfer).
+  let independentTransferList = twin_h5p_default()
   let children = ChildRegistry()
 
   /// How `create` treats an existing file.

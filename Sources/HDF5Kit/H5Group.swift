@@ -75,9 +75,13 @@ public final class H5Group: H5Location {
   ///     defaults to `shape`.
   ///   - chunk: chunk extents; required for deflate and unlimited dimensions.
   ///   - deflateLevel: gzip level 1...9, or nil for no compression.
+  ///   - chunkCache: whether chunks pass through HDF5's chunk cache (up to
+  ///     1 MiB per open dataset). Without a filter, writes that cover whole
+  ///     chunks need no cache: `false` writes them straight from the caller's
+  ///     buffer (no copy, no memory held per dataset).
   public func createDataset<T: HDF5Scalar>(
     _ name: String, of type: T.Type = T.self, shape: [Int], maxShape: [Int?]? = nil,
-    chunk: [Int]? = nil, deflateLevel: Int? = nil
+    chunk: [Int]? = nil, deflateLevel: Int? = nil, chunkCache: Bool = true
   ) throws(HDF5Error) -> H5Dataset<T> {
     let target = childPath(path, name)
     let operation = "create dataset '\(target)' in '\(file.filePath)'"
@@ -101,24 +105,47 @@ public final class H5Group: H5Location {
     // Filling chunks with zeros before they are written costs a write of the
     // whole dataset; every element is written by the caller.
     try checkStatus(H5Pset_fill_time(creation, H5D_FILL_TIME_NEVER), operation)
+    // In a parallel file, storage is allocated when the dataset is created (a
+    // collective call), so that later writes without filters may be
+    // independent: HDF5 cannot allocate chunks in an independent write.
+    if file.isParallel {
+      try checkStatus(H5Pset_alloc_time(creation, H5D_ALLOC_TIME_EARLY), operation)
+    }
+    let access = try Self.accessList(chunkCache: chunkCache, operation)
+    defer { if access != twin_h5p_default() { H5Pclose(access) } }
     let id = try checkID(
       H5Dcreate2(
         try liveID(operation), name, T.hdf5Kind.fileType, space, twin_h5p_default(), creation,
-        twin_h5p_default()), operation)
+        access), operation)
     let dataset = H5Dataset<T>(id: id, path: target, file: file)
     file.children.add(dataset)
     return dataset
   }
 
-  /// Opens a dataset; values are converted to `T` on reading.
+  /// Opens a dataset; values are converted to `T` on reading. `chunkCache`
+  /// as in `createDataset`.
   public func openDataset<T: HDF5Scalar>(
-    _ name: String, of type: T.Type = T.self
+    _ name: String, of type: T.Type = T.self, chunkCache: Bool = true
   ) throws(HDF5Error) -> H5Dataset<T> {
     let target = childPath(path, name)
     let operation = "open dataset '\(target)' in '\(file.filePath)'"
-    let id = try checkID(H5Dopen2(try liveID(operation), name, twin_h5p_default()), operation)
+    let access = try Self.accessList(chunkCache: chunkCache, operation)
+    defer { if access != twin_h5p_default() { H5Pclose(access) } }
+    let id = try checkID(H5Dopen2(try liveID(operation), name, access), operation)
     let dataset = H5Dataset<T>(id: id, path: target, file: file)
     file.children.add(dataset)
     return dataset
+  }
+
+  /// A dataset access list: HDF5's default, or one with a chunk cache of no
+  /// bytes (every chunk goes straight to the file).
+  private static func accessList(chunkCache: Bool, _ operation: String) throws(HDF5Error) -> hid_t {
+    if chunkCache { return twin_h5p_default() }
+    let access = try checkID(H5Pcreate(twin_h5p_dataset_access()), operation)
+    // 521 slots is HDF5's default; with 0 bytes no chunk is ever cached.
+    let status = H5Pset_chunk_cache(access, 521, 0, 1.0)
+    if status < 0 { H5Pclose(access) }
+    try checkStatus(status, operation)
+    return access
   }
 }

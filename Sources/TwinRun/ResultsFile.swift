@@ -15,10 +15,13 @@ public struct ResultLayout: Sendable {
   /// Replicates x parameter draws.
   public var realisations: Int
   public var conditionNames: [String]
+  /// Filter of the datasets (`output.compression`).
+  public var compression: OutputCompression
 
   public init(
     personCount: Int, times: [Double], armNames: [String], recorded: [RecordedVariable],
-    doublePrecision: Bool, realisations: Int, conditionNames: [String]
+    doublePrecision: Bool, realisations: Int, conditionNames: [String],
+    compression: OutputCompression
   ) {
     self.personCount = personCount
     self.times = times
@@ -27,12 +30,41 @@ public struct ResultLayout: Sendable {
     self.doublePrecision = doublePrecision
     self.realisations = realisations
     self.conditionNames = conditionNames
+    self.compression = compression
   }
 
-  /// Time points buffered before a collective write of the series.
+  /// Chunks of the per-person series [person, time].
+  ///
+  /// Without a filter: one time point of up to `largestSeriesPersonChunk`
+  /// persons, so that the column a step writes is one contiguous run of the
+  /// file per chunk whatever the horizon (chunks of several time points are
+  /// written one person's row at a time where a buffered write covers only
+  /// part of their width, e.g. the last 15 of 31 time points: 700,000 write
+  /// calls on 2 ranks in scripts/bench/io).
+  ///
+  /// With deflate: [up to 4096 persons, `timeChunk` time points], buffered by
+  /// `BufferedSeriesRecorder`: a person's values along time compress to about
+  /// 40 % (float64, level 1), values of many persons at one time point only to
+  /// about 80 %.
+  var seriesChunk: [Int] {
+    if compression.deflateLevel != nil { return [personChunk, timeChunk] }
+    // As many equal chunks as needed to stay within the largest, so that the
+    // last chunk of a time point is not mostly padding (stored whole).
+    let chunks = max(
+      1, (personCount + Self.largestSeriesPersonChunk - 1) / Self.largestSeriesPersonChunk)
+    return [max(1, (personCount + chunks - 1) / chunks), 1]
+  }
+  /// Time points per chunk of the deflate-compressed series, buffered before
+  /// each collective write.
   var timeChunk: Int { min(times.count, 16) }
-  /// Persons per chunk of the series.
+  /// At most this many persons per chunk of the series: 256 kB of float32,
+  /// 512 kB of float64.
+  static let largestSeriesPersonChunk = 65_536
+  /// Persons per chunk of the deflate-compressed datasets.
   var personChunk: Int { max(1, min(personCount, 4096)) }
+  /// Chunks of the one-dimensional per-person datasets: contiguous (nil)
+  /// without a filter, as the deflate filter needs chunks.
+  var personColumnChunk: [Int]? { compression.deflateLevel == nil ? nil : [personChunk] }
 }
 
 /// Root attributes of a result file.
@@ -100,8 +132,8 @@ final class ResultsFile {
     self.timeScale = time
 
     let person = try root.createDataset(
-      "person", of: Int64.self, shape: [layout.personCount], chunk: [layout.personChunk],
-      deflateLevel: 1)
+      "person", of: Int64.self, shape: [layout.personCount], chunk: layout.personColumnChunk,
+      deflateLevel: layout.compression.deflateLevel)
     try person.write(block.personID, offset: [range.lowerBound], count: [block.count])
     try describe(person, units: "1", "person identifier (table id or global index)")
     try person.makeDimensionScale(name: "person")
@@ -155,8 +187,8 @@ final class ResultsFile {
       _ name: String, _ values: [T], units: String, _ description: String
     ) throws {
       let dataset = try group.createDataset(
-        name, of: T.self, shape: [layout.personCount], chunk: [layout.personChunk],
-        deflateLevel: 1)
+        name, of: T.self, shape: [layout.personCount], chunk: layout.personColumnChunk,
+        deflateLevel: layout.compression.deflateLevel)
       try dataset.write(values, offset: [range.lowerBound], count: [values.count])
       try describe(dataset, units: units, description)
       try dataset.attachScale(personScale, dimension: 0)
@@ -184,21 +216,25 @@ final class ResultsFile {
     try group.setAttribute("description", "what-if arm \(name)")
     let arm = ArmDatasets(group: group)
     let shape = [layout.personCount, layout.times.count]
-    let chunk = [layout.personChunk, layout.timeChunk]
+    let chunk = layout.seriesChunk
+    let level = layout.compression.deflateLevel
     for variable in layout.recorded {
       if variable.isFlag {
         let dataset = try group.createDataset(
-          variable.name, of: UInt8.self, shape: shape, chunk: chunk, deflateLevel: 1)
+          variable.name, of: UInt8.self, shape: shape, chunk: chunk, deflateLevel: level,
+          chunkCache: level != nil)
         try describeSeries(dataset, variable)
         arm.flagSeries.append((variable, dataset))
       } else if layout.doublePrecision {
         let dataset = try group.createDataset(
-          variable.name, of: Double.self, shape: shape, chunk: chunk, deflateLevel: 1)
+          variable.name, of: Double.self, shape: shape, chunk: chunk, deflateLevel: level,
+          chunkCache: level != nil)
         try describeSeries(dataset, variable)
         arm.doubleSeries.append((variable, dataset))
       } else {
         let dataset = try group.createDataset(
-          variable.name, of: Float.self, shape: shape, chunk: chunk, deflateLevel: 1)
+          variable.name, of: Float.self, shape: shape, chunk: chunk, deflateLevel: level,
+          chunkCache: level != nil)
         try describeSeries(dataset, variable)
         arm.floatSeries.append((variable, dataset))
       }
@@ -225,13 +261,18 @@ final class ResultsFile {
   func openArm(_ name: String) throws -> ArmDatasets {
     let group = try armsGroup.openGroup(name)
     let arm = ArmDatasets(group: group)
+    // Unfiltered series chunks are written whole, each step: no cache needed.
+    let cache = layout.compression != .none
     for variable in layout.recorded {
       if variable.isFlag {
-        arm.flagSeries.append((variable, try group.openDataset(variable.name, of: UInt8.self)))
+        arm.flagSeries.append(
+          (variable, try group.openDataset(variable.name, of: UInt8.self, chunkCache: cache)))
       } else if layout.doublePrecision {
-        arm.doubleSeries.append((variable, try group.openDataset(variable.name, of: Double.self)))
+        arm.doubleSeries.append(
+          (variable, try group.openDataset(variable.name, of: Double.self, chunkCache: cache)))
       } else {
-        arm.floatSeries.append((variable, try group.openDataset(variable.name, of: Float.self)))
+        arm.floatSeries.append(
+          (variable, try group.openDataset(variable.name, of: Float.self, chunkCache: cache)))
       }
     }
     let summary = try group.openGroup("summary")
@@ -325,8 +366,10 @@ final class ResultsFile {
     let group = try arm.group.createGroup("events")
     try group.setAttribute(
       "description", "events in person, then time order: one row per event")
-    let chunk = total > 0 ? [min(total, 65_536)] : nil
-    let level = total > 0 ? 1 : nil
+    // Without a filter the columns are contiguous; deflate needs chunks (and an
+    // empty dataset cannot have any).
+    let level = total > 0 ? layout.compression.deflateLevel : nil
+    let chunk = level != nil ? [min(total, 65_536)] : nil
     let person = try group.createDataset(
       "person", of: Int64.self, shape: [total], chunk: chunk, deflateLevel: level)
     try person.write(events.person, offset: [offset], count: [events.count])

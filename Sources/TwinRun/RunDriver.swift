@@ -280,7 +280,8 @@ public struct RunDriver {
     let layout = ResultLayout(
       personCount: prepared.personCount, times: times, armNames: scenario.arms.map(\.name),
       recorded: prepared.recorded, doublePrecision: scenario.output.precision == .float64,
-      realisations: realisations.count, conditionNames: conditionNames)
+      realisations: realisations.count, conditionNames: conditionNames,
+      compression: scenario.output.compression)
     let stopSignal = StopSignal.shared
     stopSignal.install()
 
@@ -508,10 +509,16 @@ public struct RunDriver {
           ? simulator.resume(block: block, saved: resumeState!.saved)
           : simulator.start(block: block)
         let outcome: (counts: StepCounts, events: EventLog)?
-        if realisation.index == 0 {
+        if realisation.index == 0, layout.compression == .none {
           outcome = try runArm(
             simulator, block: block, from: start,
             recorder: SeriesRecorder(
+              arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count),
+            what: what, realisation: realisation.index, armIndex: armIndex)
+        } else if realisation.index == 0 {
+          outcome = try runArm(
+            simulator, block: block, from: start,
+            recorder: BufferedSeriesRecorder(
               arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count,
               layout: layout, startingAt: start.nextTimeIndex),
             what: what, realisation: realisation.index, armIndex: armIndex)
@@ -720,17 +727,6 @@ final class RunTimers {
   }
 }
 
-/// A recorder that can write what it buffered before a checkpoint.
-protocol PendingFlushRecorder: SimulationRecorder {
-  mutating func flushPending(nextTimeIndex: Int) throws
-}
-
-extension SeriesRecorder: PendingFlushRecorder {}
-
-extension DiscardingRecorder: PendingFlushRecorder {
-  mutating func flushPending(nextTimeIndex: Int) throws {}
-}
-
 /// SIGTERM and SIGUSR1 (Slurm's warning before the time limit, e.g.
 /// `sbatch --signal=B:USR1@120`) ask the run to write a checkpoint at the
 /// next step boundary and stop with exit code 3.
@@ -817,14 +813,24 @@ enum DiskSpace {
 /// Memory a rank needs for its persons, checked against what the node has.
 enum MemoryBudget {
   /// Bytes per person of a rank beyond the fixed start-up: the person block
-  /// and the arm state (measured about 170 with one recorded variable, see
-  /// docs/benchmarks.md) plus the series buffers (16 time points per
-  /// recorded variable) and two bytes per condition and intervention; with
-  /// physiology, its columns (21 parameters, 12 warm-start volumes, 10
-  /// metrics, 5 more values of 8 bytes, beats and flags: about 400 bytes).
+  /// and the arm state (measured 170 with six float64 series recorded without
+  /// compression, see docs/operations.md), the series buffers, and two bytes
+  /// per condition and intervention. Series buffers: without compression the
+  /// float32 column `SeriesRecorder` converts into; with deflate 16 time
+  /// points of every recorded variable plus a staging buffer per value type
+  /// (`BufferedSeriesRecorder`). With physiology, its columns (21 parameters,
+  /// 12 warm-start volumes, 10 metrics, 5 more values of 8 bytes, beats and
+  /// flags: about 400 bytes).
   static func bytesPerPerson(scenario: Scenario, recorded: [RecordedVariable]) -> Int {
     let floatBytes = scenario.output.precision == .float64 ? 8 : 4
-    let series = recorded.reduce(0) { $0 + ($1.isFlag ? 1 : floatBytes) } * 16
+    let hasFloats = recorded.contains { !$0.isFlag }
+    let series: Int
+    if scenario.output.compression == .none {
+      series = scenario.output.precision == .float32 && hasFloats ? 4 : 0
+    } else {
+      let staging = (hasFloats ? floatBytes : 0) + (recorded.contains(where: \.isFlag) ? 1 : 0)
+      series = (recorded.reduce(0) { $0 + ($1.isFlag ? 1 : floatBytes) } + staging) * 16
+    }
     let interventions = scenario.arms.map(\.interventions.count).max() ?? 0
     let physiology = scenario.physiology == nil ? 0 : 400
     return 200 + series + 2 * scenario.models.conditions.count + 2 * interventions + physiology

@@ -3,6 +3,7 @@
 a crash, a trap or a hang. (Thousands of in-process cases for the validator
 and the table reader are in Tests/TwinCoreTests/HostileInputTests.swift.)"""
 
+import os
 import random
 import re
 import shutil
@@ -107,7 +108,13 @@ def test_population_too_large_for_memory_is_refused(twin_sim, tmp_path):
         population: {size: 100000000, synthetic: {}}
         output: {record: [alive, sbp, total_cholesterol, hdl, risk10, smoking], precision: float64}
         """))
-    result = run([twin_sim, scenario, "--output", tmp_path / "out"], timeout=60)
+    # 100 million persons need about 19 GiB (about 170 bytes each, the series
+    # are not buffered), which a large node holds: the run is told that 128
+    # ranks share this node (OpenMPI's variable, read by the memory check), as
+    # a job packed onto one node would, so that no node fits it.
+    env = dict(os.environ, OMPI_COMM_WORLD_LOCAL_SIZE="128")
+    result = run([twin_sim, scenario, "--output", tmp_path / "out"], timeout=60, env=env)
     assert result.returncode == 2
     assert "population.size: 100000000 persons on this rank need about" in result.stderr
+    assert "(128 rank(s) on this node" in result.stderr
     assert not (tmp_path / "out" / "results.h5.partial").exists()

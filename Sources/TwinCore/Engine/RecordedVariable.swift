@@ -141,6 +141,34 @@ public enum RecordedVariable: Sendable, Hashable {
     }
   }
 
+  /// The whole column of `state` holding this floating-point variable (one
+  /// value per person of the block); nil for flags.
+  public func doubleColumn(_ state: ArmState) -> [Double]? {
+    switch self {
+    case .age: state.ageYears
+    case .sbp: state.sbp
+    case .totalCholesterol: state.totalCholesterol
+    case .hdl: state.hdl
+    case .bmi: state.bmi
+    case .risk10: state.risk10
+    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: nil
+    }
+  }
+
+  /// The whole column of `state` holding this flag (one value per person of
+  /// the block); nil for floating-point variables.
+  public func flagColumn(_ state: ArmState) -> [UInt8]? {
+    switch self {
+    case .alive: state.alive
+    case .smoking: state.smoking
+    case .diabetes: state.diabetes
+    case .bpTreated: state.bpTreated
+    case .cvdHistory: state.cvdHistory
+    case .condition(let index, _): state.conditions[index]
+    case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: nil
+    }
+  }
+
   /// The column of `state` holding this flag.
   public func flagValue(_ state: ArmState, person: Int) -> UInt8 {
     switch self {

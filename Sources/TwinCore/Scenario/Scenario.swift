@@ -539,6 +539,25 @@ public enum FloatPrecision: String, Sendable, Hashable {
   case float64
 }
 
+/// How the datasets of the result file are stored (`output.compression`).
+public enum OutputCompression: Sendable, Hashable {
+  /// No filter: written at close to the disk's sequential rate (the default;
+  /// docs/benchmarks.md, "Writing results.h5").
+  case none
+  /// HDF5's deflate (gzip) filter at `level` 1 ... 9 on every chunked dataset:
+  /// smaller files (float series to about 40 % at level 1), written several
+  /// times more slowly.
+  case deflate(level: Int)
+
+  /// The deflate level, or nil without compression.
+  public var deflateLevel: Int? {
+    switch self {
+    case .none: nil
+    case .deflate(let level): level
+    }
+  }
+}
+
 /// `output`: where results go and what is recorded.
 public struct OutputSpec: Sendable, Hashable {
   /// Run folder, relative to the current directory (`runs/<name>` by default).
@@ -546,6 +565,18 @@ public struct OutputSpec: Sendable, Hashable {
   /// Per-person time series to write, each a recordable variable or a condition.
   public var record: [String]
   public var precision: FloatPrecision
+  /// Filter of the result file's datasets.
+  public var compression: OutputCompression
+
+  public init(
+    directory: String, record: [String], precision: FloatPrecision,
+    compression: OutputCompression = .none
+  ) {
+    self.directory = directory
+    self.record = record
+    self.precision = precision
+    self.compression = compression
+  }
 }
 
 /// `uncertainty`: replicates and PSA draws.

@@ -323,7 +323,9 @@ extension OutputSpec {
     self.init(
       directory: object.optionalString("dir") ?? "runs/\(scenarioName)",
       record: record,
-      precision: FloatPrecision(rawValue: object.requiredString("precision"))!)
+      precision: FloatPrecision(rawValue: object.requiredString("precision"))!,
+      compression: object.requiredString("compression") == "deflate"
+        ? .deflate(level: object.requiredInteger("compression_level")) : .none)
   }
 }
 

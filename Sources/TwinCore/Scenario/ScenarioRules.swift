@@ -224,4 +224,16 @@ extension ScenarioSchema {
     context.report(
       "expected 'group' only for an HDF5 table, found it for a CSV table", key: "group")
   }
+
+  /// `compression_level` is given only with `compression: deflate`.
+  static let compressionLevelNeedsDeflate = CrossRule(
+    doc: "`compression_level` is given only with `compression: deflate`"
+  ) { context in
+    guard context.object.isGiven("compression_level"),
+      let compression = context.object["compression"]?.string, compression != "deflate"
+    else { return }
+    context.report(
+      "expected 'compression_level' only with 'compression: deflate', found it with "
+        + "compression '\(compression)'", key: "compression_level")
+  }
 }

@@ -773,7 +773,24 @@ public enum ScenarioSchema {
       Field(
         "precision", .choice([SchemaChoice("float32"), SchemaChoice("float64")]),
         .defaulted("float32"), doc: "Precision of floating-point datasets."),
+      Field(
+        "compression",
+        .choice([
+          SchemaChoice(
+            "none",
+            "no filter: the file is written about as fast as the disk takes a plain write "
+              + "(docs/benchmarks.md)"),
+          SchemaChoice(
+            "deflate",
+            "HDF5's deflate (gzip) filter on every chunked dataset: float series shrink to "
+              + "about 40 %, but writing is several times slower"),
+        ]),
+        .defaulted("none"), doc: "Filter of the datasets in `results.h5`."),
+      Field(
+        "compression_level", .integer(1...9), .defaulted("1"),
+        doc: "Deflate level (1 fastest ... 9 smallest); only with `compression: deflate`."),
     ],
+    rules: [compressionLevelNeedsDeflate],
     doc: "What is written.")
 
   static let uncertainty = ObjectSchema(
