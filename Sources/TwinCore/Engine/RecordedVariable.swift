@@ -151,6 +151,13 @@ public enum RecordedVariable: Sendable, Hashable {
     case .hdl: state.hdl
     case .bmi: state.bmi
     case .risk10: state.risk10
+    case .sbpModel: physiologyColumn(state.physiology.metrics.sbp, state)
+    case .dbpModel: physiologyColumn(state.physiology.metrics.dbp, state)
+    case .pulsePressure: physiologyColumn(state.physiology.metrics.pulsePressure, state)
+    case .cardiacOutput: physiologyColumn(state.physiology.metrics.cardiacOutput, state)
+    case .ejectionFraction: physiologyColumn(state.physiology.metrics.ejectionFraction, state)
+    case .pwv: physiologyColumn(state.physiology.pwv, state)
+    case .sbpRisk: physiologyColumn(state.physiology.riskSbp, state)
     case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: nil
     }
   }
@@ -166,6 +173,8 @@ public enum RecordedVariable: Sendable, Hashable {
     case .cvdHistory: state.cvdHistory
     case .condition(let index, _): state.conditions[index]
     case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: nil
+    case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
+      nil
     }
   }
 
@@ -182,6 +191,14 @@ public enum RecordedVariable: Sendable, Hashable {
     case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
       0
     }
+  }
+
+  /// A physiology column, or NaN for every person when the arm has no
+  /// physiology (empty columns; the scenario rules refuse to record physiology
+  /// variables then, so this allocation is never on a run's path).
+  private func physiologyColumn(_ column: [Double], _ state: ArmState) -> [Double] {
+    column.count == state.alive.count
+      ? column : [Double](repeating: .nan, count: state.alive.count)
   }
 
   /// A physiology column's value, NaN when the arm has no physiology (empty columns).
