@@ -59,32 +59,34 @@ struct SecureRelease: ParsableCommand {
   @Option(help: "Uses of the job's token (1: the job reads its key once).")
   var uses = 1
 
-  func validate() throws {
+  /// What is wrong with the arguments, if anything (checked in `run`, so the
+  /// exit status is 2 as for every invalid input, not ArgumentParser's 64).
+  func argumentProblem() -> String? {
     guard let ttlSeconds = VaultDuration.seconds(parsing: ttl), ttlSeconds > 0 else {
-      throw ValidationError("--ttl \"\(ttl)\" is not a duration (e.g. 90s, 30m, 24h)")
+      return "--ttl \"\(ttl)\" is not a duration (e.g. 90s, 30m, 24h)"
     }
     guard let wrapSeconds = VaultDuration.seconds(parsing: wrapTtl), wrapSeconds > 0 else {
-      throw ValidationError("--wrap-ttl \"\(wrapTtl)\" is not a duration (e.g. 90s, 30m, 24h)")
+      return "--wrap-ttl \"\(wrapTtl)\" is not a duration (e.g. 90s, 30m, 24h)"
     }
     guard ttlSeconds >= wrapSeconds else {
-      throw ValidationError(
-        "--ttl \(ttl) is shorter than --wrap-ttl \(wrapTtl): the job's token would expire "
-          + "before it can be unwrapped")
+      return "--ttl \(ttl) is shorter than --wrap-ttl \(wrapTtl): the job's token would expire "
+        + "before it can be unwrapped"
     }
-    guard uses >= 1 else { throw ValidationError("--uses must be at least 1") }
+    guard uses >= 1 else { return "--uses must be at least 1, found \(uses)" }
     for cidr in boundCidr where CIDR(parsing: cidr) == nil {
-      throw ValidationError("--bound-cidr \(cidr) is not a CIDR like 10.1.0.0/16 or 127.0.0.1/32")
+      return "--bound-cidr \(cidr) is not a CIDR like 10.1.0.0/16 or 127.0.0.1/32"
     }
     if role == nil && boundCidr.isEmpty {
-      throw ValidationError(
-        "give --bound-cidr (the secure nodes' addresses) or --role (a role of the site)")
+      return "give --bound-cidr (the secure nodes' addresses) or --role (a role of the site)"
     }
     if role != nil && !boundCidr.isEmpty {
-      throw ValidationError("--bound-cidr and --role exclude each other (the role binds CIDRs)")
+      return "--bound-cidr and --role exclude each other (the role binds CIDRs)"
     }
+    return nil
   }
 
   func run() throws {
+    if let problem = argumentProblem() { throw reportInvalidInput(problem) }
     var nonce = ""
     var jobIdentity = ""
     try runSecureCommand {
