@@ -21,7 +21,7 @@ struct Secure: ParsableCommand {
     subcommands: [
       SecureKeygen.self, SecureEncrypt.self, SecureDecrypt.self, SecurePack.self,
       SecureVerify.self, SecurePrologCommand.self, SecureEpilogCommand.self, SecureFetch.self,
-      SecureOpen.self,
+      SecureOpen.self, SecureRelease.self,
     ])
 }
 

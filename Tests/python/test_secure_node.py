@@ -4,10 +4,15 @@ set by the test), `secure epilog` signs and publishes the encrypted outputs and
 wipes the node; `secure fetch` and `secure open` verify and decrypt on the
 workstation. scripts/e2e/secure-slurm runs the same under a real slurmd.
 
+Key delivery `kms` runs against a real `twin-sim kms serve` (KeyServer of
+test_kms.py) and, for the exact command sequence, against a stand-in.
+
 `ssh-keygen -Y verify` is the independent reference for the node signature;
 h5py reads the decrypted results.
 """
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -16,6 +21,7 @@ import stat
 import pytest
 
 from conftest import mpirun_env, run
+from test_kms import KeyServer
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ssh-keygen") is None or shutil.which("mpirun") is None,
@@ -317,11 +323,12 @@ def test_site_config_must_belong_to_root_and_be_writable_by_root_only(twin_sim, 
 
 
 def test_kms_key_delivery_unwraps_once_and_reads_the_jobs_path(twin_sim, site):
-    """The key-delivery contract with the key service, against a stand-in for
-    `twin-sim kms` (the real one is built separately): the job unwraps the
-    wrapping token once, reads `identity` at secret/twin-sim/jobs/NONCE with the
-    token it got, with VAULT_ADDR and VAULT_CACERT from the site, never from
-    the submitter."""
+    """The exact command sequence of key delivery, against a stand-in for
+    `twin-sim kms` that records each call: the job unwraps the wrapping token
+    once (without the submitter's VAULT_TOKEN), reads `identity` at
+    secret/twin-sim/jobs/NONCE with the token it got, with VAULT_ADDR and
+    VAULT_CACERT from the site, never from the submitter. The tests below run
+    the same against a real `twin-sim kms serve`."""
     tmp = site["tmp"]
     nonce = json.loads((site["workstation"] / "manifest.json").read_text())["job_nonce"]
     identity = deliver_key(twin_sim, site)  # what the user stored in the key service
@@ -346,7 +353,8 @@ exec {twin_sim} "$@"
         site["job_env"].read_text() + f"TWIN_SIM_BIN={stand_in}\nTWIN_SIM_KEY_DELIVERY=kms\n"
         "VAULT_ADDR=https://kms.site.example:8200\nVAULT_CACERT=/etc/twin-sim/kms-ca.pem\n")
     assert prolog(twin_sim, site).returncode == 0
-    result = job(site, TWIN_SIM_WRAP_TOKEN="s.wrapping", VAULT_ADDR="https://evil.example")
+    result = job(site, TWIN_SIM_WRAP_TOKEN="s.wrapping", VAULT_ADDR="https://evil.example",
+                 VAULT_TOKEN="s.submitters-own-token")
     assert result.returncode == 0, result.stderr
     assert epilog(twin_sim, site).returncode == 0
     lines = calls.read_text().splitlines()
@@ -365,3 +373,185 @@ exec {twin_sim} "$@"
     assert len(calls.read_text().splitlines()) == 3  # one unwrap attempt, refused: no kv read
     assert epilog(twin_sim, site, job_id="42", exit_code="1:0").returncode == 0
     assert os.listdir(site["node_tmp"]) == []
+
+
+def release_to_key_service(twin_sim, site, server, bound_cidr="127.0.0.1/32"):
+    """The workstation's key step against a real `twin-sim kms serve`: the
+    per-job identity at secret/twin-sim/jobs/NONCE under a policy that reads
+    only that path, and a response-wrapped token of a role bound to the node
+    (one use, short TTL). Returns (nonce, identity text, wrapping token)."""
+    nonce = json.loads((site["workstation"] / "manifest.json").read_text())["job_nonce"]
+    name = f"twin-sim-job-{nonce[:16]}"
+    key_file = deliver_key(twin_sim, site)
+    identity = key_file.read_text()
+    policy = site["tmp"] / "job-policy.hcl"
+    policy.write_text(f'path "secret/data/twin-sim/jobs/{nonce}" {{\n'
+                      '  capabilities = ["read"]\n}\n')
+    for arguments in (
+            ["policy", "write", name, str(policy)],
+            ["write", f"auth/token/roles/{name}", f"allowed_policies={name}",
+             "token_no_default_policy=true", f"token_bound_cidrs={bound_cidr}",
+             "token_ttl=5m", "token_num_uses=1"],
+            ["kv", "put", f"secret/twin-sim/jobs/{nonce}", f"identity=@{key_file}"]):
+        result = server.cli(*arguments, token=server.root_token)
+        assert result.returncode == 0, result.stderr
+    key_file.unlink()
+    minted = server.cli("token", "create", "--role", name, "--wrap-ttl", "5m",
+                        "-field", "wrapping_token", token=server.root_token)
+    assert minted.returncode == 0, minted.stderr
+    return nonce, identity, minted.stdout.strip()
+
+
+def secure_release(twin_sim, site, server, *arguments, token=None):
+    """`twin-sim secure release` of the site's bundle, as the user (root token here)."""
+    env = dict(os.environ, VAULT_ADDR=server.address, VAULT_CACERT=server.ca,
+               VAULT_TOKEN=token or server.root_token)
+    return run([twin_sim, "secure", "release", str(site["workstation"]), "-i",
+                str(site["identity"]), *arguments], env=env, timeout=60)
+
+
+def use_key_service(site, server):
+    """The site's job environment: key delivery kms, the server's address and CA."""
+    site["job_env"].write_text(
+        site["job_env"].read_text() + "TWIN_SIM_KEY_DELIVERY=kms\n"
+        f"VAULT_ADDR={server.address}\nVAULT_CACERT={server.ca}\n")
+
+
+def audit_responses(server, path, operation):
+    """The audit log's response lines for `operation` on `path`."""
+    return [entry for entry in map(json.loads, server.audit_log.read_text().splitlines())
+            if entry["type"] == "response" and entry["request"]["path"] == path
+            and entry["request"]["operation"] == operation]
+
+
+def audit_hmac(server, value):
+    key = bytes.fromhex((server.state_dir / "audit-hmac-key").read_text().strip())
+    return "hmac-sha256:" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def test_job_fetches_its_key_from_the_real_key_service_once(twin_sim, site):
+    h5py = pytest.importorskip("h5py")
+    server = KeyServer(twin_sim, site["tmp"] / "kms-state")
+    try:
+        nonce, identity, wrapping = release_to_key_service(twin_sim, site, server)
+        use_key_service(site, server)
+        assert prolog(twin_sim, site).returncode == 0
+        # The submitter's own token and key-service address are exported by
+        # sbatch; the job must use neither.
+        result = job(site, TWIN_SIM_WRAP_TOKEN=wrapping, VAULT_TOKEN=server.root_token,
+                     VAULT_ADDR="https://127.0.0.1:1")
+        assert result.returncode == 0, result.stderr
+        assert epilog(twin_sim, site).returncode == 0
+        assert os.listdir(site["node_tmp"]) == []
+        assert fetch(twin_sim, site).returncode == 0
+        assert open_results(twin_sim, site, site["tmp"] / "fetched").returncode == 0
+        with h5py.File(site["tmp"] / "opened" / "results.h5", "r") as h5:
+            assert len(h5.keys()) > 0
+        # The wrapping token is spent.
+        again = server.cli("unwrap", "-field", "token", wrapping)
+        assert again.returncode == 1
+        assert "wrapping token is not valid or does not exist" in again.stderr
+        # The audit log: one unwrap, authenticated by the wrapping token itself
+        # (not the submitter's token), one read of the job's key, served from
+        # the node's address, and neither the identity nor a token in clear.
+        unwraps = audit_responses(server, "sys/wrapping/unwrap", "update")
+        assert [u["response"]["status"] for u in unwraps] == [200, 400]
+        assert unwraps[0]["request"]["client_token"] == audit_hmac(server, wrapping)
+        reads = audit_responses(server, f"secret/data/twin-sim/jobs/{nonce}", "read")
+        assert len(reads) == 1 and reads[0]["response"]["status"] == 200
+        assert reads[0]["request"]["remote_address"] == "127.0.0.1"
+        assert reads[0]["response"]["data"]["data"]["identity"] == audit_hmac(server, identity)
+        audit = server.audit_log.read_text()
+        assert "AGE-SECRET-KEY-" not in audit and wrapping not in audit
+        assert server.root_token not in audit and "hvs." not in audit
+    finally:
+        assert server.stop() == 0
+
+
+def test_job_with_a_token_unwrapped_before_it_fails_before_decrypting(twin_sim, site):
+    server = KeyServer(twin_sim, site["tmp"] / "kms-state")
+    try:
+        nonce = json.loads((site["workstation"] / "manifest.json").read_text())["job_nonce"]
+        released = secure_release(twin_sim, site, server, "--bound-cidr", "127.0.0.1/32",
+                                  "--ttl", "5m", "--wrap-ttl", "5m")
+        assert released.returncode == 0, released.stderr
+        wrapping = released.stdout.strip()
+        assert f"stored the per-job key at secret/twin-sim/jobs/{nonce}" in released.stderr
+        use_key_service(site, server)
+        stolen = server.cli("unwrap", "-field", "token", wrapping)  # an interceptor was first
+        assert stolen.returncode == 0, stolen.stderr
+        # The token the interceptor holds is bound to the node: refused from elsewhere.
+        status, _ = server.api("GET", f"secret/data/twin-sim/jobs/{nonce}", stolen.stdout.strip(),
+                               source="127.0.0.2")
+        assert status == 403
+        assert prolog(twin_sim, site).returncode == 0
+        result = job(site, TWIN_SIM_WRAP_TOKEN=wrapping)
+        assert result.returncode == 1
+        folder = site["node_tmp"] / "twin-sim-job-41"
+        # Nothing was decrypted: no inputs, no run; only the encrypted log and the status.
+        assert sorted(os.listdir(folder)) == ["out", "site.env", "status"]
+        assert (folder / "status").read_text() == "1\n"
+        assert [r["response"]["status"] for r in
+                audit_responses(server, f"secret/data/twin-sim/jobs/{nonce}", "read")] == [403]
+        assert epilog(twin_sim, site, exit_code="1:0").returncode == 0
+        fetched = fetch(twin_sim, site)
+        assert fetched.returncode == 1
+        assert "the job failed (exit code 1:0, script status 1)" in fetched.stderr
+        opened = open_results(twin_sim, site, site["tmp"] / "fetched")
+        assert opened.returncode == 0, opened.stderr
+        assert not (site["tmp"] / "opened" / "results.h5").exists()
+        log = (site["tmp"] / "opened" / "job.log").read_text()
+        assert "wrapping token is not valid or does not exist" in log
+    finally:
+        assert server.stop() == 0
+
+
+def test_release_with_the_sites_role_and_its_refusals(twin_sim, site):
+    server = KeyServer(twin_sim, site["tmp"] / "kms-state")
+    try:
+        # Arguments: a binding is required, TTLs must let the token outlive its wrapping.
+        for arguments, message in (
+                ([], "give --bound-cidr"),
+                (["--bound-cidr", "10.1.0.0/33"], "is not a CIDR"),
+                (["--bound-cidr", "127.0.0.1/32", "--ttl", "1m", "--wrap-ttl", "1h"],
+                 "is shorter than --wrap-ttl"),
+                (["--role", "r", "--bound-cidr", "127.0.0.1/32"], "exclude each other")):
+            result = secure_release(twin_sim, site, server, *arguments)
+            assert result.returncode == 2 and message in result.stderr, (arguments, result.stderr)
+        # The wrong identity cannot open job-identity.age: nothing reaches the key service.
+        other = site["tmp"] / "other.txt"
+        assert run([twin_sim, "secure", "keygen", "-o", str(other)]).returncode == 0
+        env = dict(os.environ, VAULT_ADDR=server.address, VAULT_CACERT=server.ca,
+                   VAULT_TOKEN=server.root_token)
+        result = run([twin_sim, "secure", "release", str(site["workstation"]), "-i", str(other),
+                      "--bound-cidr", "127.0.0.1/32"], env=env)
+        assert result.returncode == 1 and result.stdout == ""
+        assert server.audit_log.read_text() == ""
+        # A site role (its policy reads every job's key; bound to the nodes).
+        policy = site["tmp"] / "site.hcl"
+        policy.write_text('path "secret/data/twin-sim/jobs/*" { capabilities = ["read"] }\n')
+        assert server.cli("policy", "write", "twin-sim-jobs", str(policy),
+                          token=server.root_token).returncode == 0
+        assert server.cli("write", "auth/token/roles/site-jobs", "allowed_policies=twin-sim-jobs",
+                          "token_bound_cidrs=127.0.0.1/32", "token_num_uses=1",
+                          token=server.root_token).returncode == 0
+        released = secure_release(twin_sim, site, server, "--role", "site-jobs")
+        assert released.returncode == 0, released.stderr
+        # The node side's commands: unwrap once, read the key once with the token.
+        token = server.cli("unwrap", "-field", "token", released.stdout.strip())
+        assert token.returncode == 0, token.stderr
+        lookup = server.api("POST", "auth/token/lookup", server.root_token,
+                            body={"token": token.stdout})[1]["data"]
+        assert lookup["bound_cidrs"] == ["127.0.0.1/32"] and lookup["num_uses"] == 1
+        nonce = json.loads((site["workstation"] / "manifest.json").read_text())["job_nonce"]
+        key = server.cli("kv", "get", "-field", "identity", f"secret/twin-sim/jobs/{nonce}",
+                         token=token.stdout)
+        assert key.returncode == 0, key.stderr
+        opened = run([twin_sim, "secure", "decrypt", "-i", str(site["identity"]),
+                      str(site["workstation"] / "job-identity.age")])
+        assert key.stdout == opened.stdout
+        again = server.cli("kv", "get", "-field", "identity", f"secret/twin-sim/jobs/{nonce}",
+                           token=token.stdout)
+        assert again.returncode == 1  # one use
+    finally:
+        assert server.stop() == 0
