@@ -19,7 +19,8 @@ import pytest
 
 from conftest import REPO, run
 from dmp_support import validate_crate
-from test_secure_node import NODE, deliver_key, epilog, fetch, job, open_results, prolog
+from test_secure_node import (NODE, deliver_key, epilog, fetch, job, open_results, prolog,
+                              user_and_node)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ssh-keygen") is None or shutil.which("mpirun") is None,
@@ -44,22 +45,8 @@ def secure_site(twin_sim, tmp_path):
     """A user and a node as in test_secure_node.py; the bundle of the cohort
     scenario is packed where the plan declares the secure results
     (runs/dmp-example/secure-simulate*), the node is in DE."""
-    def keygen(name, comment):
-        path = tmp_path / name
-        assert run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
-                    "-f", str(path)]).returncode == 0
-        return path, (tmp_path / f"{name}.pub").read_text().strip()
-    user_key, user_public = keygen("id_user", "alice")
-    node_key, node_public = keygen("node_ed25519", NODE)
-    user = os.environ.get("USER") or "alice"
-    signers = tmp_path / "allowed_signers"
-    signers.write_text(f'{user} namespaces="twin-sim" {user_public}\n')
-    node_signers = tmp_path / "node_signers"
-    node_signers.write_text(f'{NODE} namespaces="twin-sim-node" {node_public}\n')
-    identity = tmp_path / "user.txt"
-    recipient = run([twin_sim, "secure", "keygen", "-o", str(identity)]).stdout.strip()
-    node_tmp = tmp_path / "node-local"
-    node_tmp.mkdir()
+    (user_key, node_key, user, signers, node_signers, identity, recipient,
+     node_tmp) = user_and_node(twin_sim, tmp_path)
     bundle = REPO / "runs" / "dmp-example" / f"secure-simulate-pytest-{os.getpid()}"
     shutil.rmtree(bundle, ignore_errors=True)
     bundle.parent.mkdir(parents=True, exist_ok=True)

@@ -30,10 +30,12 @@ pytestmark = pytest.mark.skipif(
 NODE = "node01"
 
 
-@pytest.fixture
-def site(twin_sim, repo_root, tmp_path):
-    """A user (SSH key, age identity, a packed bundle) and a node (node key,
-    allowed signers, node-local folder, job environment)."""
+def user_and_node(twin_sim, tmp_path):
+    """The keys of a user and a node in `tmp_path`: the user's SSH key and age
+    identity, the node's SSH key, the allowed-signers files for bundles
+    (namespace twin-sim) and for output manifests (twin-sim-node), and an empty
+    node-local folder. Returns (user_key, node_key, user, signers,
+    node_signers, identity, recipient, node_tmp)."""
     def keygen(name, comment):
         path = tmp_path / name
         assert run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
@@ -50,6 +52,15 @@ def site(twin_sim, repo_root, tmp_path):
     recipient = run([twin_sim, "secure", "keygen", "-o", str(identity)]).stdout.strip()
     node_tmp = tmp_path / "node-local"
     node_tmp.mkdir()
+    return user_key, node_key, user, signers, node_signers, identity, recipient, node_tmp
+
+
+@pytest.fixture
+def site(twin_sim, repo_root, tmp_path):
+    """A user (SSH key, age identity, a packed bundle) and a node (node key,
+    allowed signers, node-local folder, job environment)."""
+    (user_key, node_key, user, signers, node_signers, identity, recipient,
+     node_tmp) = user_and_node(twin_sim, tmp_path)
     bundle = tmp_path / "job1"
     result = run([twin_sim, "secure", "pack", str(repo_root / "scenarios" / "table-cohort.yaml"),
                   "-o", str(bundle), "-r", recipient, "--sign-key", str(user_key),
