@@ -70,7 +70,8 @@ public struct SteadyStateSolution: Sendable {
 
 /// Beat-to-beat search for the periodic steady state of one person.
 public enum PeriodicSteadyState {
-  /// Integrates beat after beat from `warmStart` (default: Smith's initial volumes) until the
+  /// Integrates beat after beat from `warmStart` (default: the periodic state interpolated by
+  /// `PhysiologyPreconditionerTable.standard`, which also gives the preconditioner) until the
   /// end-of-beat state differs from the start by less than `options.toleranceMl`. The warm
   /// start is first scaled by one factor to the person's stressed volume `V_stressed` (a
   /// no-op when the stressed volume did not change), so the sum of volumes stays exact across
@@ -80,12 +81,14 @@ public enum PeriodicSteadyState {
     options: SteadyStateOptions = SteadyStateOptions()
   ) throws(PhysiologyParameterError) -> SteadyStateSolution {
     try parameters.validate()
+    let guidance = PhysiologyPreconditionerTable.standard.guidance(for: parameters)
     return search(
-      parameters: parameters, warmStart: warmStart, options: options,
-      preconditioner: .healthyAdult)
+      parameters: parameters, warmStart: warmStart ?? guidance.coldStart, options: options,
+      preconditioner: guidance.preconditioner)
   }
 
-  /// `solve` for validated parameters with a given preconditioner.
+  /// `solve` for validated parameters with a given preconditioner (`warmStart` nil: Smith's
+  /// initial volumes).
   static func search(
     parameters: PhysiologyParameters, warmStart: PhysiologyState?, options: SteadyStateOptions,
     preconditioner: PhysiologyPreconditioner

@@ -66,7 +66,7 @@ public enum PhysiologyBatch {
     guard case .rungeKutta4(let stepOptions) = options.integrator else {
       preconditionFailure("PhysiologyBatch integrates with .rungeKutta4 only")
     }
-    let preconditioner = PhysiologyPreconditioner.healthyAdult
+    let table = PhysiologyPreconditionerTable.standard
     let lanes = laneCount
     let idleModel = CirculationModel<Double>(.healthyAdult)
 
@@ -102,6 +102,7 @@ public enum PhysiologyBatch {
     var laneAccelerator = [BeatMapAccelerator?](
       repeating: options.accelerationDepth.map { BeatMapAccelerator(depth: $0) }, count: lanes)
     var laneParameters = [PhysiologyParameters](repeating: .healthyAdult, count: lanes)
+    var lanePreconditioner = [PhysiologyPreconditioner](repeating: .healthyAdult, count: lanes)
     var nextIndex = 0
 
     while true {
@@ -116,8 +117,10 @@ public enum PhysiologyBatch {
         stepSeconds[lane] = personParameters.beatPeriodSeconds / Double(personSteps)
         steps[lane] = Double(personSteps)
         laneSteps[lane] = personSteps
+        let guidance = table.guidance(for: personParameters)
+        lanePreconditioner[lane] = guidance.preconditioner
         let stored = warmStart[person]
-        var start = stored.isFinite ? stored : .smith2004Initial
+        var start = stored.isFinite ? stored : guidance.coldStart
         if stored.isFinite && options.extrapolatesWarmStart {
           let predicted = stored.adding(warmStart[changeOf: person])
           if predicted.isPhysical { start = predicted }
@@ -185,7 +188,7 @@ public enum PhysiologyBatch {
           model.setLane(lane, to: idleModel)
         } else if laneAccelerator[lane] != nil {
           laneStart[lane] = laneAccelerator[lane]!.nextState(
-            after: laneStart[lane], end: end, preconditioner: preconditioner)
+            after: laneStart[lane], end: end, preconditioner: lanePreconditioner[lane])
         } else {
           laneStart[lane] = end
         }
