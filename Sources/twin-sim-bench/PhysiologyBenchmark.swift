@@ -140,7 +140,8 @@ struct PhysiologyBenchmark {
         .joined(separator: ", ") + ")")
     print(
       "# identical results in every run: \(checksums.count == 1 ? "yes" : "NO")"
-        + " (checksum \(String(format: "%.6f", fastest.checksum)))")
+        + " (checksum \(String(format: "%.6f", fastest.checksum)),"
+        + " bits \(String(fastest.checksum.bitPattern, radix: 16)))")
     print("| quantity | value |")
     print("|---|---:|")
     func row(_ name: String, _ value: String) { print("| \(name) | \(value) |") }
