@@ -128,7 +128,10 @@ public struct ArmSimulator: Sendable {
     block: PersonBlock, time: Double, solvesPhysiology: Bool = false, state: inout ArmState
   ) {
     let drift = parameters.trajectories
-    let coupling = parameters.physiology
+    // The mapping bound once: unwrapping the optional coupling inside the loop copied it (and
+    // retained its tables) for every person, 7 % of a run without physiology.
+    let mapping = parameters.physiology?.mapping
+    let coupled = mapping != nil
     for person in 0..<block.count {
       guard state.alive[person] == 1 else { continue }
       let startAge = block.ageYears[person]
@@ -144,7 +147,7 @@ public struct ArmSimulator: Sendable {
       let age = startAge + time
       let diabetes = block.diabetes[person]
       // The physiology's addition to the SBP the risk equations see (0 without physiology).
-      let riskSbpOffset = coupling == nil ? 0 : state.physiology.riskSbpOffset[person]
+      let riskSbpOffset = coupled ? state.physiology.riskSbpOffset[person] : 0
       for (index, intervention) in arm.interventions.enumerated()
       where state.reached[index][person] == 1 {
         let startTime = intervention.startTime(ageAtStartYears: startAge)
@@ -187,13 +190,13 @@ public struct ArmSimulator: Sendable {
       state.bmi[person] = quantities.bmi
       state.smoking[person] = quantities.smoking
       state.bpTreated[person] = quantities.bpTreated
-      guard let coupling else {
+      guard coupled else {
         state.risk10[person] = risk(sex: sex, age: age, quantities, diabetes: diabetes)
         continue
       }
       if solvesPhysiology {
         // Interventions reach the physiology through the same named quantities.
-        state.physiology.parameters[person] = coupling.mapping.parameters(
+        state.physiology.parameters[person] = mapping!.parameters(
           for: physiologyPerson(sex: sex, age: age, quantities))
       } else {
         state.physiology.riskSbp[person] = quantities.sbp + riskSbpOffset
