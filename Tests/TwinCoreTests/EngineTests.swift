@@ -56,11 +56,13 @@ func loadEngineScenario(_ yaml: String = engineScenarioYAML) throws -> Scenario 
 }
 
 func simulate(
-  _ scenario: Scenario, arm armIndex: Int, range: Range<Int>
+  _ scenario: Scenario, arm armIndex: Int, range: Range<Int>,
+  adjusting adjust: (inout ModelParameters) -> Void = { _ in }
 ) throws -> (states: [ArmState], counts: StepCounts, events: EventLog) {
   let realisation = Realisation.all(scenario.uncertainty)[0]
   var resolver = ParameterResolver(scenario: scenario, realisation: realisation)
-  let parameters = resolver.modelParameters()
+  var parameters = resolver.modelParameters()
+  adjust(&parameters)
   let arms = resolver.arms()
   guard case .synthetic(let spec) = scenario.population.source else {
     throw TableError("test needs a synthetic population")

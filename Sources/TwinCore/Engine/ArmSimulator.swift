@@ -308,20 +308,35 @@ public struct ArmSimulator: Sendable {
       otherRiskStart.append(otherRisks.count)
     }
     let cvdOn = parameters.cardiovascularRisk != nil
+    // Draws that certainly give no event skip their logarithm (bit-identical: HazardCeilings).
+    let ceilings = HazardCeilings(parameters: parameters)
+    let background = parameters.background
     for person in 0..<block.count {
       guard state.alive[person] == 1 else { continue }
       let globalPerson = UInt64(block.firstPerson + person)
       let sex = block.sex[person]
       let age = state.ageYears[person]
       let randomStep = UInt32(step)
+      let wholeAge = ceilings.wholeAge(age)
+      let smoker = state.smoking[person] == 1
 
       let (uBackground, uCVD) = events.uniformPair(person: globalPerson, step: randomStep, draw: 0)
       var deathTime = Double.infinity
       var deathKind: UInt8 = 0
-      let backgroundTime = parameters.background.eventTime(
-        sex: sex, smoker: state.smoking[person] == 1, ageYears: age,
-        exponential: -Foundation.log(uBackground), withinYears: dt,
-        exactTiming: parameters.exactHazardTiming)
+      var backgroundTime = Double.infinity
+      let backgroundImpossible =
+        wholeAge.map {
+          ceilings.certainlyNoEvent(
+            uBackground,
+            rate: ceilings.backgroundRate(
+              sex: sex, wholeAge: $0,
+              multiplier: smoker ? background.smokerMultiplier : background.nonSmokerMultiplier))
+        } ?? false
+      if !backgroundImpossible {
+        backgroundTime = background.eventTime(
+          sex: sex, smoker: smoker, ageYears: age, exponential: -Foundation.log(uBackground),
+          withinYears: dt, exactTiming: parameters.exactHazardTiming)
+      }
       if backgroundTime < dt {
         deathTime = backgroundTime
         deathKind = EventKind.otherDeath
@@ -335,7 +350,7 @@ public struct ArmSimulator: Sendable {
         for index in 0..<conditionCount where state.conditions[index][person] == 1 {
           hazard *= scalars[index].historyRelativeRisk
         }
-        if hazard > 0 {
+        if hazard > 0 && !ceilings.certainlyNoEvent(uCVD, rate: hazard) {
           cvdTime = -Foundation.log(uCVD) / hazard
           if cvdTime < dt {
             let (uFatal, _) = events.uniformPair(person: globalPerson, step: randomStep, draw: 1)
@@ -357,6 +372,9 @@ public struct ArmSimulator: Sendable {
           guard condition.excessMortality > 0 else { continue }
           let (uExcess, _) = events.uniformPair(
             person: globalPerson, step: randomStep, draw: UInt32(2 + conditionCount + index))
+          guard !ceilings.certainlyNoEvent(uExcess, rate: condition.excessMortality) else {
+            continue
+          }
           let time = -Foundation.log(uExcess) / condition.excessMortality
           if time < deathTime {
             deathTime = time
@@ -364,7 +382,7 @@ public struct ArmSimulator: Sendable {
           }
         } else {
           var relativeRisk = 1.0
-          if state.smoking[person] == 1 { relativeRisk *= condition.relativeRiskSmoking }
+          if smoker { relativeRisk *= condition.relativeRiskSmoking }
           if block.diabetes[person] == 1 { relativeRisk *= condition.relativeRiskDiabetes }
           if state.bpTreated[person] == 1 { relativeRisk *= condition.relativeRiskBpTreated }
           for pair in otherRiskStart[index]..<otherRiskStart[index + 1] {
@@ -373,6 +391,14 @@ public struct ArmSimulator: Sendable {
           }
           let (uOnset, uFatal) = events.uniformPair(
             person: globalPerson, step: randomStep, draw: UInt32(2 + index))
+          if let wholeAge,
+            ceilings.certainlyNoEvent(
+              uOnset,
+              rate: ceilings.onsetRate(
+                condition: index, sex: sex, wholeAge: wholeAge, relativeRisk: relativeRisk))
+          {
+            continue
+          }
           let exponential = -Foundation.log(uOnset)
           let time =
             condition.gompertzOnsetTime(

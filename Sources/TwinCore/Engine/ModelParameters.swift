@@ -27,6 +27,10 @@ public struct ModelParameters: Sendable {
   /// The cardiovascular physiology coupled in (scenario `physiology`), or nil: the engine
   /// then never touches the physiology and behaves exactly as without it.
   public var physiology: PhysiologyCoupling?
+  /// The event loop skips the logarithm of draws that certainly give no event
+  /// (`HazardCeilings`). Results are bit-identical either way; false is for the tests that
+  /// show it.
+  public var skipsDrawsWithoutEvents: Bool = true
 
   /// Steps per simulated year (1 or 12).
   public var stepsPerYear: Int { Int((1 / stepYears).rounded()) }
