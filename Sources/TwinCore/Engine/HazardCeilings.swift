@@ -5,11 +5,12 @@ import Foundation
 ///
 /// A cause whose cumulative hazard over the step is H has an event in the step exactly when
 /// its unit exponential draw E = -ln u is below H. Since -ln u >= 1 - u for u in (0, 1], a draw
-/// with 1 - u > B, where B >= H, cannot give an event: its time would be at least the step. For
-/// yearly steps and the hazards of adult cohorts that is 95-99 % of all draws, and those need
-/// neither `log` nor the `exp` and `log1p` of the Gompertz inversion (together about a fifth
-/// of a run without physiology). Draws that pass the check are computed exactly as before, so
-/// results are bit-identical (`HazardCeilingTests`).
+/// with 1 - u > B, where B >= H, cannot give an event: its time would be at least the step. All
+/// draws but a share of about B are skipped (over 90 % wherever yearly hazards stay below
+/// 0.1), and those need neither `log` nor the `exp` and `log1p` of the Gompertz inversion
+/// (skipping them took the 100,000-person comparison model from 0.49 to 0.31 s). Draws that
+/// pass the check are computed exactly as before, so results are bit-identical
+/// (`HazardCeilingTests`).
 ///
 /// B is the largest rate the cause can have at the ages the step reaches, times the step and
 /// the person's multipliers, times 1 + 1e-9 (which covers the rounding of both computations).
