@@ -94,8 +94,8 @@ public struct PhysiologyParameterColumns: Sendable, Equatable {
 }
 
 /// The six volumes of many persons as columns, ml: the warm starts the engine keeps from one
-/// simulated year to the next. A person whose volumes are not all finite starts cold (from
-/// Smith's initial volumes scaled to its `V_stressed`).
+/// simulated year to the next. A person whose volumes are not all finite starts cold (from the
+/// periodic state `PhysiologyPreconditionerTable` interpolates, scaled to its `V_stressed`).
 ///
 /// `dV_*` hold the change of the person's steady state between its last two solves (NaN until
 /// it has been solved twice). When finite, the batch starts the next search from V + dV, a
