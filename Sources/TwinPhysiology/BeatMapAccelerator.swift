@@ -8,10 +8,10 @@
 ///
 /// The accelerator applies Anderson mixing (Walker and Ni, SIAM J Numer Anal 2011;49:1715) of
 /// depth <= 2 to the preconditioned map G(x) = x + M (F(x) - x), where M = (I - J)^-1 on the
-/// subspace of zero total volume, J the Jacobian of the healthy adult's beat map at its steady
-/// state (`PhysiologyPreconditioner`). For a person whose beat map were the healthy adult's
-/// this is Newton's method; for others Anderson mixing corrects the difference from the
-/// residuals it has seen. Every update is an affine combination of volumes plus vectors of
+/// subspace of zero total volume, J a beat-map Jacobian at a periodic state
+/// (`PhysiologyPreconditioner`; the solvers pass the one `PhysiologyPreconditionerTable`
+/// interpolates for the person). With the person's own J this is Newton's method; otherwise
+/// Anderson mixing corrects the difference from the residuals it has seen. Every update is an affine combination of volumes plus vectors of
 /// zero sum, so the total volume is kept.
 ///
 /// Safeguards: a proposed state with a negative or non-finite volume, or a residual that grew
