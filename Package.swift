@@ -6,7 +6,9 @@ import PackageDescription
 
 let package = Package(
   name: "twin-sim",
-  platforms: [.macOS(.v13)],
+  // Linux is the target (Debian 12, HPC clusters); on macOS, Synchronization.Mutex
+  // (PhysiologyPreconditionerTable) needs macOS 15.
+  platforms: [.macOS(.v15)],
   products: [
     .executable(name: "twin-sim", targets: ["twin-sim"])
   ],
