@@ -22,12 +22,16 @@ public struct ArmSimulator: Sendable {
   public let events: RandomStream
   /// Seed of the realisation's streams (for propensities).
   public let seed: UInt64
+  /// Bounds that let the event loop skip the logarithm of draws without an event (built once
+  /// from `parameters`).
+  let ceilings: HazardCeilings
 
   public init(parameters: ModelParameters, arm: ArmParameters, seed: UInt64) {
     self.parameters = parameters
     self.arm = arm
     self.seed = seed
     self.events = RandomStream(seed: seed, name: StreamName.events)
+    self.ceilings = HazardCeilings(parameters: parameters)
   }
 
   /// Runs the arm; calls `recorder` at every time point 0 ... steps.
@@ -309,7 +313,7 @@ public struct ArmSimulator: Sendable {
     }
     let cvdOn = parameters.cardiovascularRisk != nil
     // Draws that certainly give no event skip their logarithm (bit-identical: HazardCeilings).
-    let ceilings = HazardCeilings(parameters: parameters)
+    let ceilings = self.ceilings
     let background = parameters.background
     for person in 0..<block.count {
       guard state.alive[person] == 1 else { continue }

@@ -17,7 +17,7 @@ import Foundation
 /// The rates are tabulated by whole age k as the largest rate over [k, k + 2): a step of at
 /// most one year starting at age a lies within [floor(a), floor(a) + 2). Steps longer than a
 /// year and ages outside the table get no bound (every draw is computed).
-struct HazardCeilings {
+struct HazardCeilings: Sendable {
   /// Whole ages k = 0 ... maximumAge.
   static let ages = BackgroundMortality.maximumAge + 1
   /// Relative margin on every bound.
@@ -45,8 +45,7 @@ struct HazardCeilings {
       for k in 0..<ages {
         let bound: Double
         if let gompertz = mortality.gompertz {
-          bound = max(
-            gompertz.a * exp(gompertz.b * Double(k)), gompertz.a * exp(gompertz.b * Double(k + 2)))
+          bound = Self.gompertzCeiling(a: gompertz.a, b: gompertz.b, wholeAge: k)
         } else {
           bound = max(
             mortality.hazard(sex: UInt8(sex), ageYears: Double(k)),
@@ -63,7 +62,7 @@ struct HazardCeilings {
           let bound: Double
           switch condition.incidence {
           case .gompertz(let a, let b) where a.count == 2 && b.count == 2:
-            bound = max(a[sex] * exp(b[sex] * Double(k)), a[sex] * exp(b[sex] * Double(k + 2)))
+            bound = Self.gompertzCeiling(a: a[sex], b: b[sex], wholeAge: k)
           case .gompertz:
             bound = .infinity
           case .table(_, let rates):
@@ -75,6 +74,12 @@ struct HazardCeilings {
       }
     }
     self.onset = onset
+  }
+
+  /// The largest Gompertz rate a e^(b x) over ages x in [k, k + 2] (at one end: rising for
+  /// b >= 0, falling for b < 0).
+  static func gompertzCeiling(a: Double, b: Double, wholeAge k: Int) -> Double {
+    max(a * exp(b * Double(k)), a * exp(b * Double(k + 2)))
   }
 
   /// The whole age k whose bounds cover a step from `ageYears`, or nil (no bound).
