@@ -28,16 +28,17 @@ let package = Package(
       name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
     .systemLibrary(
       name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
-    .systemLibrary(
-      name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
     // Swift faces of the C libraries: the only code that touches C handles.
     .target(name: "MPIKit", dependencies: ["CMPI"], exclude: ["README.md"]),
     .target(name: "HDF5Kit", dependencies: ["CHDF5", "MPIKit"], exclude: ["README.md"]),
-    .target(name: "BLASKit", dependencies: ["COpenBLAS"]),
+    // OpenBLAS is opened with dlopen at the first BLAS call (BLASKit/BLAS.swift).
+    .target(name: "BLASKit"),
 
     // Engine and models: pure Swift, no MPI, no HDF5.
     .target(name: "TwinRandom", exclude: ["README.md"]),
+    // ISO 8601 UTC timestamps without ICU (run.log, result metadata, crates).
+    .target(name: "TwinTime"),
     .target(name: "TwinModels", dependencies: ["BLASKit"], exclude: ["README.md"]),
     .target(
       name: "TwinCore",
@@ -51,7 +52,8 @@ let package = Package(
 
     // Run driver: joins the engine to MPI and HDF5.
     .target(
-      name: "TwinRun", dependencies: ["TwinCore", "MPIKit", "HDF5Kit"], exclude: ["README.md"]),
+      name: "TwinRun", dependencies: ["TwinCore", "TwinTime", "MPIKit", "HDF5Kit"],
+      exclude: ["README.md"]),
 
     // Analysts' view: summaries, reports and exports of result files.
     .target(name: "TwinAnalysis", dependencies: ["HDF5Kit"], exclude: ["README.md"]),
@@ -59,7 +61,7 @@ let package = Package(
     // Data management layer: maDMP checks, RO-Crate provenance (no engine import).
     .target(
       name: "TwinDMP",
-      dependencies: ["HDF5Kit", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: ["HDF5Kit", "TwinTime", .product(name: "Crypto", package: "swift-crypto")],
       exclude: ["README.md"]),
     // Catalog of data products (SQLite through GRDB; links the system libsqlite3).
     .target(
@@ -69,7 +71,8 @@ let package = Package(
 
     // Secure layer: age encryption, signed job bundles (no engine import).
     .target(
-      name: "TwinSecure", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+      name: "TwinSecure",
+      dependencies: ["TwinTime", .product(name: "Crypto", package: "swift-crypto")],
       exclude: ["README.md"]),
 
     // Key service: Vault-compatible subset (KV v2, tokens, roles, wrapping) over TLS,
@@ -94,7 +97,7 @@ let package = Package(
       name: "twin-sim",
       dependencies: [
         "TwinRun", "TwinCore", "TwinModels", "TwinPhysiology", "TwinAnalysis", "TwinDMP",
-        "TwinCatalog", "MPIKit", "TwinSecure", "TwinKeyService",
+        "TwinCatalog", "MPIKit", "TwinSecure", "TwinKeyService", "TwinTime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
@@ -107,6 +110,7 @@ let package = Package(
     .testTarget(
       name: "TwinRandomTests", dependencies: ["TwinRandom"], exclude: ["philox4x32-kat.txt"]),
     .testTarget(name: "TwinModelsTests", dependencies: ["TwinModels"]),
+    .testTarget(name: "TwinTimeTests", dependencies: ["TwinTime"]),
     .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore", "TwinPhysiology"]),
     .testTarget(name: "TwinPhysiologyTests", dependencies: ["TwinPhysiology"]),
     .testTarget(name: "TwinAnalysisTests", dependencies: ["TwinAnalysis"]),

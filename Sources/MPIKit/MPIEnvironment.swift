@@ -9,10 +9,14 @@ import Foundation
 /// communicator are returned, not fatal, so every failed call becomes an
 /// `MPIError` carrying MPI's message.
 public enum MPIEnvironment {
-  private static let initialisation: Result<Void, MPIError> = {
+  /// The seconds `MPI_Init_thread` took in this process (0 when MPI was already
+  /// initialised by someone else).
+  private static let initialisation: Result<Double, MPIError> = {
     var alreadyInitialised: Int32 = 0
+    var seconds = 0.0
     MPI_Initialized(&alreadyInitialised)
     if alreadyInitialised == 0 {
+      let started = ContinuousClock.now
       var provided: Int32 = 0
       // SERIALIZED: MPI calls may come from any thread, never two at once
       // (the run driver makes them from one thread; tests from several, in turn).
@@ -23,6 +27,8 @@ public enum MPIEnvironment {
             operation: "MPI_Init_thread", code: code, message: MPIError.errorString(code)))
       }
       atexit { MPIEnvironment.finalizeIfNeeded() }
+      let elapsed = ContinuousClock.now - started
+      seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
     let code = MPI_Comm_set_errhandler(twin_mpi_comm_world(), twin_mpi_errors_return())
     if code != MPI_SUCCESS {
@@ -30,12 +36,20 @@ public enum MPIEnvironment {
         MPIError(
           operation: "MPI_Comm_set_errhandler", code: code, message: MPIError.errorString(code)))
     }
-    return .success(())
+    return .success(seconds)
   }()
 
   /// Initialises MPI if this process has not done so yet. Idempotent.
   public static func initialize() throws(MPIError) {
-    try initialisation.get()
+    _ = try initialisation.get()
+  }
+
+  /// How long this process's `MPI_Init_thread` took, in seconds: the MPI library's
+  /// start-up (with Open MPI, mostly choosing and opening its transports); nil when
+  /// MPI is not active. Never initialises MPI itself.
+  public static var initializationSeconds: Double? {
+    guard isActive, case .success(let seconds) = initialisation else { return nil }
+    return seconds
   }
 
   /// Whether `MPI_Init` has run and `MPI_Finalize` has not.

@@ -2,6 +2,7 @@ import Foundation
 import HDF5Kit
 import MPIKit
 import TwinCore
+import TwinTime
 
 /// Where a run is: the realisation and arm in progress and the next time point.
 struct RunPosition: Sendable, Equatable, Codable {
@@ -303,7 +304,7 @@ struct CheckpointStore {
     let manifest = CheckpointManifest(
       sequence: sequence, file: name, bytes: bytes, checksum: checksum, position: position,
       scenarioChecksum: scenarioChecksum, softwareVersion: SoftwareVersion.string,
-      mpiRanks: mpiRanks, created: ISO8601DateFormatter().string(from: Date()))
+      mpiRanks: mpiRanks, created: UTCTime.string(Date()))
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     let manifestURL = directory.appendingPathComponent(

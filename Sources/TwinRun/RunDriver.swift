@@ -3,6 +3,7 @@ import HDF5Kit
 import MPIKit
 import TwinCore
 import TwinModels
+import TwinTime
 
 /// Options of `twin-sim run`.
 public struct RunOptions: Sendable {
@@ -328,7 +329,7 @@ public struct RunDriver {
       let runID = try communicator.broadcast(
         communicator.isRoot ? UUID().uuidString.lowercased() : "")
       let created = try communicator.broadcast(
-        communicator.isRoot ? ISO8601DateFormatter().string(from: started) : "")
+        communicator.isRoot ? UTCTime.string(started) : "")
       let metadata = ResultMetadata(
         softwareVersion: SoftwareVersion.string, scenarioYAML: scenario.sourceYAML,
         scenarioName: scenario.name, seed: Int64(bitPattern: scenario.seed), runID: runID,
@@ -355,6 +356,11 @@ public struct RunDriver {
         "run \(runID): scenario \(scenarioPath) (\(scenario.name)), "
           + "\(prepared.personCount) persons, \(scenario.arms.count) arms, "
           + "\(realisations.count) realisations, \(communicator.size) MPI ranks")
+      if let seconds = MPIEnvironment.initializationSeconds {
+        prepared.log?.write(
+          String(format: "MPI start-up: MPI_Init took %.3f s on rank 0", seconds)
+            + " (before the run; not part of the timing total)")
+      }
       (results, arms) = try timers.measure(\.output) {
         let results = try ResultsFile(
           path: partialPath, layout: layout, metadata: metadata, block: firstBlock,
@@ -443,10 +449,12 @@ public struct RunDriver {
 
     /// Runs one arm from `progress` with `recorder`; nil when stopped for resume.
     func runArm<R: PendingFlushRecorder>(
-      _ simulator: ArmSimulator, block: PersonBlock, from start: ArmProgress,
+      _ simulator: ArmSimulator, block: PersonBlock, from start: consuming ArmProgress,
       recorder inner: R, what: String, realisation: Int, armIndex: Int
     ) throws -> (counts: StepCounts, events: EventLog)? {
-      var armProgress = start
+      // Consumed, not copied: a caller still holding the start would share its columns
+      // and event buffer, and the first step would copy them all (twice the arm's memory).
+      var armProgress = consume start
       var recorder = ProgressRecorder(
         inner: inner, progress: progress, done: done, steps: steps, what: what,
         communicator: communicator, countAlive: !options.quiet, timers: timers,
@@ -508,24 +516,25 @@ public struct RunDriver {
           resuming
           ? simulator.resume(block: block, saved: resumeState!.saved)
           : simulator.start(block: block)
+        let startIndex = start.nextTimeIndex
         let outcome: (counts: StepCounts, events: EventLog)?
         if realisation.index == 0, layout.compression == .none {
           outcome = try runArm(
-            simulator, block: block, from: start,
+            simulator, block: block, from: consume start,
             recorder: SeriesRecorder(
               arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count),
             what: what, realisation: realisation.index, armIndex: armIndex)
         } else if realisation.index == 0 {
           outcome = try runArm(
-            simulator, block: block, from: start,
+            simulator, block: block, from: consume start,
             recorder: BufferedSeriesRecorder(
               arm: arms[armIndex], firstPerson: block.firstPerson, personCount: block.count,
-              layout: layout, startingAt: start.nextTimeIndex),
+              layout: layout, startingAt: startIndex),
             what: what, realisation: realisation.index, armIndex: armIndex)
         } else {
           outcome = try runArm(
-            simulator, block: block, from: start, recorder: DiscardingRecorder(), what: what,
-            realisation: realisation.index, armIndex: armIndex)
+            simulator, block: block, from: consume start, recorder: DiscardingRecorder(),
+            what: what, realisation: realisation.index, armIndex: armIndex)
         }
         guard let outcome else {
           let seconds = Date().timeIntervalSince(started)
@@ -675,16 +684,15 @@ struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
 /// The run folder's `run.log`, written by rank 0.
 final class RunLog {
   let handle: FileHandle
-  let formatter = ISO8601DateFormatter()
 
   init(url: URL) throws {
-    FileManager.default.createFile(atPath: url.path, contents: Data())
+    _ = FileManager.default.createFile(atPath: url.path, contents: Data())
     handle = try FileHandle(forWritingTo: url)
     handle.seekToEndOfFile()
   }
 
   func write(_ line: String) {
-    handle.write(Data("\(formatter.string(from: Date())) \(line)\n".utf8))
+    handle.write(Data("\(UTCTime.string(Date())) \(line)\n".utf8))
   }
 
   deinit { try? handle.close() }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TwinTime
 
 /// An age X25519 recipient (`age1...`): the public key files are encrypted to.
 public struct AgeRecipient: Sendable, Equatable, CustomStringConvertible {
@@ -91,10 +92,8 @@ public struct AgeIdentity: Sendable {
 
   /// The identity file text age-keygen writes: creation time, public key, secret key.
   public func identityFileText(created: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
     return """
-      # created: \(formatter.string(from: created))
+      # created: \(UTCTime.string(created))
       # public key: \(recipient)
       \(encoded)
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TwinTime
 
 /// Why a job bundle was refused. Each case names the file or field at fault.
 public enum BundleError: Error, Equatable, CustomStringConvertible {
@@ -148,9 +149,7 @@ public enum JobBundle {
 
   /// ISO 8601 UTC, whole seconds (`2026-01-01T00:00:00Z`).
   public static func timestamp(_ date: Date) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime]
-    return formatter.string(from: date)
+    UTCTime.string(date)
   }
 
   static func hex(_ bytes: some Sequence<UInt8>) -> String {
@@ -358,7 +357,7 @@ public enum JobBundle {
     guard manifest.format == JobManifest.formatName else {
       throw BundleError.manifest("format '\(manifest.format)' is not \(JobManifest.formatName)")
     }
-    guard let expires = ISO8601DateFormatter().date(from: manifest.expires) else {
+    guard let expires = UTCTime.parse(manifest.expires) else {
       throw BundleError.manifest("expires '\(manifest.expires)' is not an ISO 8601 time")
     }
     if now >= expires { throw BundleError.expired(expires: manifest.expires) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import TwinDMP
 import TwinSecure
+import TwinTime
 
 /// Options of `provenance` and `catalog add` for a secure job's results folder
 /// (one holding `output-manifest.json`): how its node-signed manifest is verified.
@@ -53,9 +54,8 @@ struct SealedResultsOptions: ParsableArguments {
   }
 
   static func sealedRun(folder: URL, manifest: OutputManifest) throws -> SealedRun {
-    let parser = ISO8601DateFormatter()
-    guard let started = parser.date(from: manifest.started),
-      let finished = parser.date(from: manifest.finished)
+    guard let started = UTCTime.parse(manifest.started),
+      let finished = UTCTime.parse(manifest.finished)
     else {
       throw BundleError.outputManifest(
         "started '\(manifest.started)' or finished '\(manifest.finished)' is not ISO 8601")

@@ -6,6 +6,7 @@ failure modes of bad input.
 """
 
 import pathlib
+import re
 import textwrap
 
 import h5py
@@ -189,12 +190,32 @@ def test_a_process_started_alone_runs_without_mpi_to_the_same_result(
                  env=env)
     assert forced.returncode == 0, forced.stderr
     assert differences(single_rank_result, tmp_path / "mpi" / "results.h5") == []
+    # run.log says how long MPI_Init took, and only when MPI was initialised.
+    assert re.search(r"MPI start-up: MPI_Init took [0-9]+\.[0-9]{3} s on rank 0",
+                     (tmp_path / "mpi" / "run.log").read_text())
+    assert "MPI start-up" not in (single_rank_result.parent / "run.log").read_text()
     env["TWIN_SIM_MPI"] = "yes"
     wrong = run([twin_sim, str(scenario_file), "--output", str(tmp_path / "x"), "--quiet"],
                 env=env)
     assert wrong.returncode != 0
     assert "TWIN_SIM_MPI must be init, skip or auto, found 'yes'" in wrong.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_a_run_loads_no_openblas_and_stamps_its_log_in_utc(twin_sim, scenario_file, tmp_path):
+    # OpenBLAS is opened only by a BLAS call (the engine has none), so a run starts no
+    # OpenBLAS thread pool; the dynamic loader's log shows every library it loads.
+    env = dict(mpirun_env(), LD_DEBUG="libs")
+    result = run([twin_sim, str(scenario_file), "--output", str(tmp_path / "r"), "--quiet"],
+                 env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "libhdf5" in result.stderr  # the loader's log is there
+    assert "libopenblas" not in result.stderr
+    # Every run.log line starts with an ISO 8601 UTC time (TwinTime, not ICU).
+    lines = (tmp_path / "r" / "run.log").read_text().splitlines()
+    assert lines and all(
+        re.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z ", line) for line in lines
+    ), lines
 
 
 def test_progress_is_printed_on_stderr_unless_quiet(twin_sim, scenario_file, tmp_path):

@@ -53,7 +53,7 @@ struct YAMLDocument {
     // duplicates than characters, and the bound guards against a Yams change.
     for round in 0..<10_000 {
       do {
-        guard let node = try Yams.compose(yaml: edited) else { return .empty }
+        guard let node = try Yams.compose(yaml: edited, .basic) else { return .empty }
         return .document(node, map)
       } catch YamlError.duplicatedKeysInMapping(let duplicates, let context) {
         let mark = context.mark
