@@ -1,6 +1,12 @@
 import Crypto
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// SHA-256 (FIPS 180-4), for the checksums of crates and the catalog: a thin
 /// face of swift-crypto's implementation (BoringSSL's, which uses the CPU's
 /// SHA extensions where present: about 1.2 GB/s per core on the benchmark
@@ -35,10 +41,29 @@ public struct SHA256 {
     return hex(hasher.finalize())
   }
 
-  /// Lower-case hexadecimal digest of a file's bytes, read in 4 MiB pieces.
+  /// Lower-case hexadecimal digest of a file's bytes. The file is mapped into memory
+  /// and hashed where the page cache holds it (a run's results.h5 was just written):
+  /// no copy into a buffer, which took a quarter of the time of hashing a 139 MB file
+  /// read in pieces. Files that cannot be mapped (empty, or special files) are read.
   public static func hexDigest(ofFile url: URL) throws -> String {
-    let handle = try FileHandle(forReadingFrom: url)
-    defer { try? handle.close() }
+    let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+      throw ProvenanceError("\(url.path): cannot open it: \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    var status = stat()
+    if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0,
+      let mapped = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0),
+      mapped != MAP_FAILED
+    {
+      defer { munmap(mapped, Int(status.st_size)) }
+      _ = madvise(mapped, Int(status.st_size), MADV_SEQUENTIAL)
+      var hasher = SHA256()
+      hasher.hasher.update(
+        bufferPointer: UnsafeRawBufferPointer(start: mapped, count: Int(status.st_size)))
+      return hex(hasher.finalize())
+    }
+    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: false)
     var hasher = SHA256()
     while let piece = try handle.read(upToCount: 4 << 20), !piece.isEmpty {
       hasher.hasher.update(data: piece)

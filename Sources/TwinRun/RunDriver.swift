@@ -359,7 +359,7 @@ public struct RunDriver {
       if let seconds = MPIEnvironment.initializationSeconds {
         prepared.log?.write(
           String(format: "MPI start-up: MPI_Init took %.3f s on rank 0", seconds)
-            + " (before the run; not part of the timing total)")
+            + " (before the run started; not in its total)")
       }
       (results, arms) = try timers.measure(\.output) {
         let results = try ResultsFile(

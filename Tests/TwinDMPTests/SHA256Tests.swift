@@ -47,4 +47,16 @@ struct SHA256Tests {
     try Data(bytes).write(to: url)
     #expect(try SHA256.hexDigest(ofFile: url) == SHA256.hexDigest(bytes))
   }
+
+  @Test func emptyFileAndMissingFile() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "twin-dmp-sha-empty-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: url) }
+    try Data().write(to: url)  // not mappable: read instead
+    #expect(
+      try SHA256.hexDigest(ofFile: url)
+        == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    let missing = url.appendingPathExtension("missing")
+    #expect(throws: ProvenanceError.self) { try SHA256.hexDigest(ofFile: missing) }
+  }
 }
