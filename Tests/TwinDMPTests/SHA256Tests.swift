@@ -43,7 +43,8 @@ struct SHA256Tests {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "twin-dmp-sha-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: url) }
-    let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) }
+    // More than one 1 MiB read, and not a multiple of it.
+    let bytes = (0..<2_500_001).map { UInt8(truncatingIfNeeded: $0 &* 7919) }
     try Data(bytes).write(to: url)
     #expect(try SHA256.hexDigest(ofFile: url) == SHA256.hexDigest(bytes))
   }
@@ -52,7 +53,7 @@ struct SHA256Tests {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent(
       "twin-dmp-sha-empty-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: url) }
-    try Data().write(to: url)  // not mappable: read instead
+    try Data().write(to: url)
     #expect(
       try SHA256.hexDigest(ofFile: url)
         == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
