@@ -203,7 +203,8 @@ public struct RunDriver {
         try RunFolderLock.acquire(directory: directory)
         try Data(scenario.sourceYAML.utf8).write(
           to: directory.appendingPathComponent(FileName.scenario))
-        log = try RunLog(url: directory.appendingPathComponent(FileName.log))
+        log = try RunLog(
+          url: directory.appendingPathComponent(FileName.log), append: options.resume)
       } catch let error as RunFolderLock.Busy {
         problem = error.description
       } catch {
@@ -356,17 +357,17 @@ public struct RunDriver {
         "run \(runID): scenario \(scenarioPath) (\(scenario.name)), "
           + "\(prepared.personCount) persons, \(scenario.arms.count) arms, "
           + "\(realisations.count) realisations, \(communicator.size) MPI ranks")
-      if let seconds = MPIEnvironment.initializationSeconds {
-        prepared.log?.write(
-          String(format: "MPI start-up: MPI_Init took %.3f s on rank 0", seconds)
-            + " (before the run started; not in its total)")
-      }
       (results, arms) = try timers.measure(\.output) {
         let results = try ResultsFile(
           path: partialPath, layout: layout, metadata: metadata, block: firstBlock,
           communicator: communicator)
         return (results, try scenario.arms.map { try results.createArm($0.name) })
       }
+    }
+    if let seconds = MPIEnvironment.initializationSeconds {
+      prepared.log?.write(
+        String(format: "MPI start-up: MPI_Init took %.3f s on rank 0", seconds)
+          + " (before the run started; not in its total)")
     }
     let position = resumeState?.position ?? RunPosition(realisation: 0, arm: 0, nextTimeIndex: 0)
     var countsByArm = [[StepCounts]](repeating: [], count: scenario.arms.count)
@@ -685,8 +686,12 @@ struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
 final class RunLog {
   let handle: FileHandle
 
-  init(url: URL) throws {
-    _ = FileManager.default.createFile(atPath: url.path, contents: Data())
+  /// A new log, or with `append` (a resumed run) the run folder's log continued, so
+  /// that it tells every session of the run, including the failure that stopped it.
+  init(url: URL, append: Bool = false) throws {
+    if !append || !FileManager.default.fileExists(atPath: url.path) {
+      _ = FileManager.default.createFile(atPath: url.path, contents: Data())
+    }
     handle = try FileHandle(forWritingTo: url)
     handle.seekToEndOfFile()
   }

@@ -82,6 +82,11 @@ def test_resume_on_another_rank_count_is_bit_identical(
         assert int(f.attrs["mpi_ranks"]) == second
         assert "checkpoint" not in f
     assert differences(reference["small"], output / "results.h5") == []
+    # run.log holds both sessions (docs/operations.md: appended across resumes): the
+    # failure that stopped the first, then the resume; each with its MPI start-up time.
+    log = (output / "run.log").read_text()
+    assert log.count("MPI start-up: MPI_Init took") == 2
+    assert log.index("injected failure") < log.index("resume from checkpoint-")
 
 
 def test_resume_refuses_a_checkpoint_of_another_scenario(twin_sim, scenarios, tmp_path):
