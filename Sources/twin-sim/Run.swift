@@ -37,6 +37,9 @@ struct Run: ParsableCommand {
       MPI: a process started by mpirun or srun (PMI/PMIx) is one rank of the MPI
       job; a process started alone runs as one rank without initialising MPI
       (faster start; TWIN_SIM_MPI=init forces MPI_Init, skip never calls it).
+      run.log records how long MPI_Init took; on a machine without a fast
+      network (one node, a workstation) OMPI_MCA_pml=ob1 saves Open MPI's 0.2 s
+      search for fabric hardware (docs/operations.md).
 
       Provenance: a complete run folder also gets ro-crate-metadata.json (an
       RO-Crate). With a data management plan (the scenario's dmp key, or --dmp
