@@ -26,12 +26,22 @@ let package = Package(
     // C shims: module maps plus static inline wrappers for macros Swift cannot import.
     .systemLibrary(
       name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
-    .systemLibrary(
-      name: "CHDF5", pkgConfig: "hdf5-openmpi", providers: [.apt(["libhdf5-openmpi-dev"])]),
+    // Headers only: HDF5Kit links HDF5 itself (below).
+    .systemLibrary(name: "CHDF5", providers: [.apt(["libhdf5-openmpi-dev"])]),
 
     // Swift faces of the C libraries: the only code that touches C handles.
     .target(name: "MPIKit", dependencies: ["CMPI"], exclude: ["README.md"]),
-    .target(name: "HDF5Kit", dependencies: ["CHDF5", "MPIKit"], exclude: ["README.md"]),
+    // Parallel HDF5 linked statically (Debian's libhdf5_openmpi.a, from the same
+    // libhdf5-openmpi-dev): the shared library depends on libcurl for its S3 driver,
+    // which loads curl, OpenSSL, GnuTLS, Kerberos and LDAP, about 25 libraries and 5 MB of
+    // resident memory, into every rank. twin-sim never uses that driver; with the static
+    // library its object files are not linked, nor is curl.
+    .target(
+      name: "HDF5Kit", dependencies: ["CHDF5", "MPIKit"], exclude: ["README.md"],
+      linkerSettings: [
+        .linkedLibrary(":libhdf5_openmpi_hl.a"), .linkedLibrary(":libhdf5_openmpi.a"),
+        .linkedLibrary("sz"), .linkedLibrary("z"), .linkedLibrary("dl"), .linkedLibrary("m"),
+      ]),
     // OpenBLAS is opened with dlopen at the first BLAS call (BLASKit/BLAS.swift).
     .target(name: "BLASKit"),
 

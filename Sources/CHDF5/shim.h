@@ -1,13 +1,16 @@
-// C shim for parallel HDF5 (Debian's libhdf5-openmpi-dev, pkg-config
-// hdf5-openmpi). HDF5's type and property-list handles are macros that read
-// *_g globals after H5open(); Swift cannot import them, and reading the
-// globals directly skips H5open. Each is wrapped in a static inline function.
-// Only HDF5Kit imports this module.
+// C shim for parallel HDF5 (Debian's libhdf5-openmpi-dev). HDF5's type and
+// property-list handles are macros that read *_g globals after H5open(); Swift
+// cannot import them, and reading the globals directly skips H5open. Each is
+// wrapped in a static inline function. Only HDF5Kit imports this module.
+//
+// The headers are Debian's parallel ones, named by their path (the serial HDF5's
+// headers live elsewhere); HDF5Kit links the static library libhdf5_openmpi.a
+// (Package.swift says why).
 #ifndef TWINSIM_CHDF5_SHIM_H
 #define TWINSIM_CHDF5_SHIM_H
 
-#include <hdf5.h>
-#include <hdf5_hl.h>
+#include <hdf5/openmpi/hdf5.h>
+#include <hdf5/openmpi/hdf5_hl.h>
 
 #ifndef H5_HAVE_PARALLEL
 #error "twin-sim needs the parallel (MPI) build of HDF5: install libhdf5-openmpi-dev and build against pkg-config hdf5-openmpi, never the serial hdf5"
