@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TwinCore
 
 /// The `twin-sim` command. A thin face: each subcommand lives in its own file,
@@ -41,4 +42,28 @@ struct TwinSim: ParsableCommand {
     ],
     defaultSubcommand: Run.self
   )
+
+  /// As ArgumentParser's `main()`, except that a usage error (an unknown option, a missing
+  /// argument, a value of the wrong form) exits with 2, the code every twin-sim command
+  /// documents for invalid input, instead of ArgumentParser's 64.
+  static func main() {
+    let command: ParsableCommand
+    do {
+      command = try parseAsRoot()
+    } catch {
+      exitOnUsageError(error)
+    }
+    do {
+      var running = command
+      try running.run()
+    } catch {
+      exitOnUsageError(error)
+    }
+  }
+
+  private static func exitOnUsageError(_ error: Error) -> Never {
+    guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+    FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+    Foundation.exit(2)
+  }
 }

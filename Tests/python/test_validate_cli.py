@@ -94,3 +94,21 @@ def test_help_points_to_the_reference(twin_sim):
     assert result.returncode == 0
     assert "docs/scenario.md" in result.stdout
     assert "FILE:LINE:COLUMN: key.path: message" in result.stdout
+
+
+def test_command_line_usage_errors_exit_2_like_other_invalid_input(twin_sim, tmp_path):
+    # Every command documents exit 2 for invalid input; ArgumentParser's own default for
+    # an unknown option, a missing argument or a malformed value would be 64.
+    cases = [
+        ([twin_sim, "run", "--no-such-option", "x.yaml"], "Unknown option '--no-such-option'"),
+        ([twin_sim, "summary"], "Missing expected argument '<results>'"),
+        ([twin_sim, "risk", "--equation", "nope"], "The value 'nope' is invalid for '--equation"),
+    ]
+    for cmd, message in cases:
+        result = run(cmd, cwd=tmp_path)
+        assert result.returncode == 2, (cmd, result.returncode, result.stderr)
+        assert message in result.stderr
+        assert list(tmp_path.iterdir()) == []
+    # Help and version still exit 0.
+    assert run([twin_sim, "run", "--help"]).returncode == 0
+    assert run([twin_sim, "--version"]).returncode == 0
