@@ -210,46 +210,41 @@ public struct EventLog: Sendable, Equatable {
   }
 }
 
-/// Events of an arm in progress, in storage allocated and filled when the arm
-/// starts (1.5 events per person: a death and a non-fatal event for half of
-/// them), so that resident memory does not grow step by step; only an arm
-/// with more events than that grows it (doubling).
+/// Events of an arm in progress. Room for 1.5 events per person (a death and a
+/// non-fatal event for half of them) is reserved when the arm starts, so that an arm
+/// seldom reallocates and copies its events; the reserved memory becomes resident only
+/// as events are stored (a large reservation is address space until it is written).
+/// An arm with more events than that grows it (doubling).
 struct EventBuffer: Sendable {
-  private var person: [Int64]
-  private var time: [Double]
-  private var kind: [UInt8]
-  private(set) var count = 0
+  private var person: [Int64] = []
+  private var time: [Double] = []
+  private var kind: [UInt8] = []
+
+  var count: Int { kind.count }
 
   init(persons: Int) {
     let capacity = persons + persons / 2 + 64
-    person = [Int64](repeating: 0, count: capacity)
-    time = [Double](repeating: 0, count: capacity)
-    kind = [UInt8](repeating: 0, count: capacity)
+    person.reserveCapacity(capacity)
+    time.reserveCapacity(capacity)
+    kind.reserveCapacity(capacity)
   }
 
   init(persons: Int, events: EventLog) {
     self.init(persons: max(persons, events.count))
-    for index in 0..<events.count {
-      append(person: events.person[index], time: events.time[index], kind: events.kind[index])
-    }
+    person.append(contentsOf: events.person)
+    time.append(contentsOf: events.time)
+    kind.append(contentsOf: events.kind)
   }
 
   mutating func append(person id: Int64, time at: Double, kind code: UInt8) {
-    if count == kind.count {
-      person += [Int64](repeating: 0, count: count)
-      time += [Double](repeating: 0, count: count)
-      kind += [UInt8](repeating: 0, count: count)
-    }
-    person[count] = id
-    time[count] = at
-    kind[count] = code
-    count += 1
+    person.append(id)
+    time.append(at)
+    kind.append(code)
   }
 
-  /// The events so far, as a log.
+  /// The events so far, as a log (sharing the buffer's storage until either changes).
   var log: EventLog {
-    EventLog(
-      person: Array(person[..<count]), time: Array(time[..<count]), kind: Array(kind[..<count]))
+    EventLog(person: person, time: time, kind: kind)
   }
 }
 
