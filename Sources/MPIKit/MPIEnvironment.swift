@@ -27,8 +27,7 @@ public enum MPIEnvironment {
             operation: "MPI_Init_thread", code: code, message: MPIError.errorString(code)))
       }
       atexit { MPIEnvironment.finalizeIfNeeded() }
-      let elapsed = ContinuousClock.now - started
-      seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+      seconds = (ContinuousClock.now - started) / .seconds(1)
     }
     let code = MPI_Comm_set_errhandler(twin_mpi_comm_world(), twin_mpi_errors_return())
     if code != MPI_SUCCESS {

@@ -127,8 +127,7 @@ struct LinearPredictorBenchmark {
       let elapsed = clock.measure {
         for _ in 0..<blocks { body() }
       }
-      times.append(
-        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+      times.append(elapsed / .seconds(1))
     }
     times.sort()
     return times.count % 2 == 1

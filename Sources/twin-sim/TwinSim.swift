@@ -47,23 +47,13 @@ struct TwinSim: ParsableCommand {
   /// argument, a value of the wrong form) exits with 2, the code every twin-sim command
   /// documents for invalid input, instead of ArgumentParser's 64.
   static func main() {
-    let command: ParsableCommand
     do {
-      command = try parseAsRoot()
+      var command = try parseAsRoot()
+      try command.run()
     } catch {
-      exitOnUsageError(error)
+      guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+      FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+      Foundation.exit(2)
     }
-    do {
-      var running = command
-      try running.run()
-    } catch {
-      exitOnUsageError(error)
-    }
-  }
-
-  private static func exitOnUsageError(_ error: Error) -> Never {
-    guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-    FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-    Foundation.exit(2)
   }
 }

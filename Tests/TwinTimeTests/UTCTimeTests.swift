@@ -6,21 +6,17 @@ import Testing
 // The reference is Foundation's ISO8601DateFormatter (ICU's calendar), which
 // UTCTime replaces on the run path.
 
-/// A fixed pseudo-random sequence (SplitMix64), so that a failure repeats.
-private struct SplitMix {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 // 1900-01-01 to 2400-12-31, and the days around century and leap-year boundaries.
 private let firstSecond: Int64 = -2_208_988_800
 private let lastSecond: Int64 = 13_601_088_000 - 1
+/// `count` seconds from `firstSecond` on, `step` apart: spread over the whole range, and with
+/// a step that shares no factor with 86,400 (2^7 3^3 5^2) the time of day moves from one to
+/// the next through every hour, minute and second.
+private func spreadSeconds(count: Int, step: Int64) -> [Int64] {
+  precondition(Int64(count) * step <= lastSecond - firstSecond)
+  return (0..<Int64(count)).map { firstSecond + $0 * step }
+}
+
 private let boundaryDays = [
   "1900-02-28", "1900-03-01", "1969-12-31", "1970-01-01", "1999-12-31", "2000-02-29",
   "2000-03-01", "2024-02-29", "2025-12-31", "2100-02-28", "2100-03-01", "2400-02-29",
@@ -28,15 +24,11 @@ private let boundaryDays = [
 
 @Test func formatsLikeFoundationsISO8601Formatter() {
   let reference = ISO8601DateFormatter()
-  var random = SplitMix(state: 2026)
-  var seconds = boundaryDays.flatMap { day -> [Int64] in
+  let boundaries = boundaryDays.flatMap { day -> [Int64] in
     let midnight = Int64(reference.date(from: day + "T00:00:00Z")!.timeIntervalSince1970)
     return [midnight - 1, midnight, midnight + 1, midnight + 86_399]
   }
-  for _ in 0..<20_000 {
-    seconds.append(firstSecond + Int64(random.next() % UInt64(lastSecond - firstSecond)))
-  }
-  for second in seconds {
+  for second in boundaries + spreadSeconds(count: 20_000, step: 790_057) {
     let date = Date(timeIntervalSince1970: Double(second))
     #expect(UTCTime.string(date) == reference.string(from: date), "second \(second)")
     let later = Date(timeIntervalSince1970: Double(second) + 0.75)
@@ -70,9 +62,7 @@ private let boundaryDays = [
 }
 
 @Test func roundTripsEveryFormattedSecond() {
-  var random = SplitMix(state: 7)
-  for _ in 0..<20_000 {
-    let second = firstSecond + Int64(random.next() % UInt64(lastSecond - firstSecond))
+  for second in spreadSeconds(count: 20_000, step: 786_433) {
     let date = Date(timeIntervalSince1970: Double(second))
     #expect(UTCTime.parse(UTCTime.string(date)) == date)
     #expect(UTCTime.parse(UTCTime.string(date, zone: "+00:00")) == date)
