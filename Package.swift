@@ -4,6 +4,43 @@
 // random numbers, models -> engine -> run driver -> CLI.
 import PackageDescription
 
+#if os(Linux)
+  import Glibc
+
+  /// glibc 2.36 (Debian 12) and later read packed relative relocations (DT_RELR).
+  let glibcReadsPackedRelocations: Bool = {
+    var text = [CChar](repeating: 0, count: 64)  // "glibc 2.36"
+    guard confstr(Int32(_CS_GNU_LIBC_VERSION), &text, text.count) > 0 else { return false }
+    let version =
+      String(cString: text).split(separator: " ").last?.split(separator: ".")
+      .compactMap { Int($0) } ?? []
+    return version.count >= 2 && (version[0], version[1]) >= (2, 36)
+  }()
+#else
+  let glibcReadsPackedRelocations = false
+#endif
+
+/// How the twin-sim executable is linked on Linux: the Swift runtime and Foundation
+/// statically (only the parts used are linked and no shared-library relocations are
+/// processed: resident memory 43 -> 35 MB for the Vivarium comparison's 100,000-person run,
+/// docs/benchmarks.md), by lld with packed relative relocations where glibc reads them (a
+/// position-independent executable whose 120,000 relocations take 50 KB instead of 3 MB),
+/// exporting no symbols. Foundation's own static libraries are named here because the
+/// objects were compiled against the shared Foundation modules (the tests, which share the
+/// build, need those). Compute nodes then need no Swift libraries (docs/operations.md).
+let staticRuntime: [LinkerSetting] =
+  [
+    .unsafeFlags(
+      ["-static-stdlib", "-use-ld=lld", "-Xlinker", "--no-export-dynamic"]
+        + (glibcReadsPackedRelocations
+          ? ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"] : []),
+      .when(platforms: [.linux]))
+  ]
+  + [
+    "FoundationEssentials", "FoundationInternationalization", "_FoundationCollections",
+    "CoreFoundation", "_FoundationICU", "_FoundationCShims",
+  ].map { .linkedLibrary($0, .when(platforms: [.linux])) }
+
 let package = Package(
   name: "twin-sim",
   // Linux is the target (Debian 12, HPC clusters); on macOS, Synchronization.Mutex
@@ -109,7 +146,8 @@ let package = Package(
         "TwinRun", "TwinCore", "TwinModels", "TwinPhysiology", "TwinAnalysis", "TwinDMP",
         "TwinCatalog", "MPIKit", "TwinSecure", "TwinKeyService", "TwinTime",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      ],
+      linkerSettings: staticRuntime),
 
     // Timing harness for scripts/bench/ (subcommand-style first argument per benchmark).
     .executableTarget(name: "twin-sim-bench", dependencies: ["TwinModels", "TwinPhysiology"]),

@@ -304,9 +304,10 @@ public struct RunDriver {
     let timers = RunTimers()
     let injectedFailureStep = Self.injectedFailure(rank: communicator.rank)
     var firstResolver = ParameterResolver(scenario: scenario, realisation: realisations[0])
-    let firstBlock = try population(
-      prepared, replicate: 0,
-      prevalences: firstResolver.modelParameters().conditions.map(\.prevalence))
+    let firstParameters = firstResolver.modelParameters()
+    var firstBlock = try population(
+      prepared, replicate: 0, prevalences: firstParameters.conditions.map(\.prevalence))
+    let recordsRiskFactors = prepared.recorded.contains(where: \.readsRiskFactors)
     var results: ResultsFile
     var arms: [ArmDatasets]
     var resumeState: CheckpointFile.State?
@@ -364,6 +365,11 @@ public struct RunDriver {
         return (results, try scenario.arms.map { try results.createArm($0.name) })
       }
     }
+    // The result file has the persons: what only it read is released before the arms run.
+    firstBlock.releaseWrittenColumns(
+      keepingRiskFactors: ArmSimulator.readsBlockRiskFactors(
+        parameters: firstParameters, arms: firstResolver.arms(),
+        recordsRiskFactors: recordsRiskFactors))
     if let seconds = MPIEnvironment.initializationSeconds {
       prepared.log?.write(
         String(format: "MPI start-up: MPI_Init took %.3f s on rank 0", seconds)
@@ -495,17 +501,23 @@ public struct RunDriver {
     for realisation in realisations where realisation.index >= position.realisation {
       var resolver = ParameterResolver(scenario: scenario, realisation: realisation)
       let parameters = resolver.modelParameters()
-      let block =
-        realisation.index == 0
-        ? firstBlock
-        : try population(
+      let armParameters = resolver.arms()
+      var block = firstBlock
+      if realisation.index > 0 {
+        // Not written (only realisation 0 is recorded per person).
+        block = try population(
           prepared, replicate: realisation.replicate,
           prevalences: parameters.conditions.map(\.prevalence))
-      let armParameters = resolver.arms()
+        block.releaseWrittenColumns(
+          keepingRiskFactors: ArmSimulator.readsBlockRiskFactors(
+            parameters: parameters, arms: armParameters, recordsRiskFactors: recordsRiskFactors))
+      }
       let seed = realisation.seed(scenarioSeed: scenario.seed)
       for (armIndex, arm) in armParameters.enumerated()
       where realisation.index > position.realisation || armIndex >= position.arm {
-        let simulator = ArmSimulator(parameters: parameters, arm: arm, seed: seed)
+        let simulator = ArmSimulator(
+          parameters: parameters, arm: arm, seed: seed,
+          recordsRiskFactors: recordsRiskFactors)
         let what =
           "arm \(arm.name) (\(armIndex + 1)/\(armParameters.count))"
           + (realisations.count > 1

@@ -57,7 +57,7 @@ func loadEngineScenario(_ yaml: String = engineScenarioYAML) throws -> Scenario 
 
 func simulate(
   _ scenario: Scenario, arm armIndex: Int, range: Range<Int>,
-  adjusting adjust: (inout ModelParameters) -> Void = { _ in }
+  recordsRiskFactors: Bool = true, adjusting adjust: (inout ModelParameters) -> Void = { _ in }
 ) throws -> (states: [ArmState], counts: StepCounts, events: EventLog) {
   let realisation = Realisation.all(scenario.uncertainty)[0]
   var resolver = ParameterResolver(scenario: scenario, realisation: realisation)
@@ -67,14 +67,20 @@ func simulate(
   guard case .synthetic(let spec) = scenario.population.source else {
     throw TableError("test needs a synthetic population")
   }
-  let block = PopulationSynthesizer(
+  var block = PopulationSynthesizer(
     spec: spec, startYear: scenario.time.startYear,
     conditionPrevalences: parameters.conditions.map { ($0.name, $0.prevalence) },
     seed: scenario.seed
   ).block(range)
+  // As the run driver does once the result file has the persons.
+  block.releaseWrittenColumns(
+    keepingRiskFactors: ArmSimulator.readsBlockRiskFactors(
+      parameters: parameters, arms: [arms[armIndex]], recordsRiskFactors: recordsRiskFactors))
   var recorder = CapturingRecorder()
-  let outcome = try ArmSimulator(parameters: parameters, arm: arms[armIndex], seed: scenario.seed)
-    .run(block: block, recorder: &recorder)
+  let outcome = try ArmSimulator(
+    parameters: parameters, arm: arms[armIndex], seed: scenario.seed,
+    recordsRiskFactors: recordsRiskFactors
+  ).run(block: block, recorder: &recorder)
   return (recorder.states, outcome.counts, outcome.events)
 }
 
@@ -98,6 +104,55 @@ func bitwiseEqual(_ lhs: [Double], _ rhs: [Double]) -> Bool {
       #expect(bitwiseEqual(stateA.risk10, stateB.risk10))
       #expect(stateA.conditions == stateB.conditions)
     }
+  }
+
+  @Test func riskFactorColumnsAreLeftOutWhenNothingReadsThem() throws {
+    // A hazard-only model (no risk equation, no physiology) that records no risk factor:
+    // the state leaves sbp, cholesterol, HDL, BMI and risk10 empty; everything else, and
+    // every count and event, is as with the columns kept.
+    let hazardOnly = try loadEngineScenario(
+      engineScenarioYAML.replacingOccurrences(of: "risk_equation: pce", with: "risk_equation: none")
+        .replacingOccurrences(of: "eligibility: {min_risk10: 0.075}", with: "fraction: 0.7"))
+    // Arms 0-2 run on a block without its risk-factor columns (released); arm 3 gives
+    // antihypertensive treatment, which reads the block's SBP.
+    var resolver = ParameterResolver(
+      scenario: hazardOnly, realisation: Realisation.all(hazardOnly.uncertainty)[0])
+    let parameters = resolver.modelParameters()
+    let arms = resolver.arms()
+    let reads = arms.map {
+      ArmSimulator.readsBlockRiskFactors(
+        parameters: parameters, arms: [$0], recordsRiskFactors: false)
+    }
+    #expect(reads == [false, false, false, true])
+    #expect(
+      ArmSimulator.readsBlockRiskFactors(
+        parameters: parameters, arms: arms, recordsRiskFactors: false))
+    #expect(
+      ArmSimulator.readsBlockRiskFactors(
+        parameters: parameters, arms: [arms[0]], recordsRiskFactors: true))
+    for arm in 0..<4 {
+      let kept = try simulate(hazardOnly, arm: arm, range: 0..<300)
+      let lean = try simulate(hazardOnly, arm: arm, range: 0..<300, recordsRiskFactors: false)
+      #expect(lean.counts == kept.counts)
+      #expect(lean.events == kept.events)
+      #expect(kept.counts.deaths.reduce(0, +) > 0)
+      #expect(lean.states.count == kept.states.count)
+      for (leanState, keptState) in zip(lean.states, kept.states) {
+        #expect(!leanState.keepsRiskFactors && keptState.keepsRiskFactors)
+        #expect(leanState.sbp.isEmpty && leanState.totalCholesterol.isEmpty)
+        #expect(leanState.hdl.isEmpty && leanState.bmi.isEmpty && leanState.risk10.isEmpty)
+        #expect(keptState.sbp.count == 300 && keptState.risk10.count == 300)
+        #expect(leanState.alive == keptState.alive)
+        #expect(bitwiseEqual(leanState.ageYears, keptState.ageYears))
+        #expect(leanState.smoking == keptState.smoking)
+        #expect(leanState.bpTreated == keptState.bpTreated)
+        #expect(leanState.conditions == keptState.conditions)
+      }
+    }
+    // A risk equation reads them: kept whatever the recorder records.
+    let withRisk = try simulate(
+      try loadEngineScenario(), arm: 1, range: 0..<300, recordsRiskFactors: false)
+    #expect(withRisk.states.allSatisfy { $0.keepsRiskFactors && $0.risk10.count == 300 })
   }
 
   @Test func interventionsChangeOutcomes() throws {

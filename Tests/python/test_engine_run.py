@@ -202,18 +202,20 @@ def test_a_process_started_alone_runs_without_mpi_to_the_same_result(
     assert not (tmp_path / "x").exists()
 
 
-def test_a_run_loads_neither_openblas_nor_curl_and_stamps_its_log_in_utc(
+def test_a_run_loads_no_swift_openblas_or_curl_library_and_stamps_its_log_in_utc(
     twin_sim, scenario_file, tmp_path
 ):
     # OpenBLAS is opened only by a BLAS call (the engine has none), so a run starts no
     # OpenBLAS thread pool; HDF5 is linked statically without its S3 driver, so curl and
-    # the TLS libraries behind it stay out. The dynamic loader's log shows every library.
+    # the TLS libraries behind it stay out; the Swift runtime and Foundation are linked
+    # statically (Package.swift). The dynamic loader's log shows every library.
     env = dict(mpirun_env(), LD_DEBUG="libs")
     result = run([twin_sim, str(scenario_file), "--output", str(tmp_path / "r"), "--quiet"],
                  env=env)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "libswiftCore" in result.stderr and "libmpi" in result.stderr  # the log is there
-    for library in ("libopenblas", "libcurl", "libgnutls", "libssl", "libhdf5"):
+    assert "libmpi" in result.stderr and "libc.so" in result.stderr  # the log is there
+    for library in ("libopenblas", "libcurl", "libgnutls", "libssl", "libhdf5", "libswift",
+                    "libFoundation", "lib_FoundationICU", "libdispatch"):
         assert library not in result.stderr, library
     # Every run.log line starts with an ISO 8601 UTC time (TwinTime, not ICU).
     lines = (tmp_path / "r" / "run.log").read_text().splitlines()

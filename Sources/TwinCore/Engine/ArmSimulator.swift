@@ -25,13 +25,42 @@ public struct ArmSimulator: Sendable {
   /// Bounds that let the event loop skip the logarithm of draws without an event (built once
   /// from `parameters`).
   let ceilings: HazardCeilings
+  /// Whether the arm state keeps the risk factors and ten-year risk per person
+  /// (`ArmState.keepsRiskFactors`): when the risk equation or the physiology reads them or
+  /// the caller records them.
+  public let keepsRiskFactors: Bool
+  /// Whether the arm reads the block's sbp, total cholesterol, HDL and BMI columns: when it
+  /// keeps the risk factors, or gives antihypertensive treatment (started by SBP). Otherwise
+  /// those columns may be released (`PersonBlock.releaseWrittenColumns`).
+  public let readsBlockRiskFactors: Bool
 
-  public init(parameters: ModelParameters, arm: ArmParameters, seed: UInt64) {
+  /// `recordsRiskFactors`: whether the recorder reads sbp, total cholesterol, HDL, BMI or
+  /// ten-year risk from the state (`RecordedVariable.readsRiskFactors`).
+  public init(
+    parameters: ModelParameters, arm: ArmParameters, seed: UInt64, recordsRiskFactors: Bool = true
+  ) {
     self.parameters = parameters
     self.arm = arm
     self.seed = seed
     self.events = RandomStream(seed: seed, name: StreamName.events)
     self.ceilings = HazardCeilings(parameters: parameters)
+    self.keepsRiskFactors =
+      recordsRiskFactors || parameters.cardiovascularRisk != nil || parameters.physiology != nil
+    self.readsBlockRiskFactors = Self.readsBlockRiskFactors(
+      parameters: parameters, arms: [arm], recordsRiskFactors: recordsRiskFactors)
+  }
+
+  /// Whether simulating any of `arms` reads the block's sbp, total cholesterol, HDL and BMI
+  /// columns (`readsBlockRiskFactors`).
+  public static func readsBlockRiskFactors(
+    parameters: ModelParameters, arms: [ArmParameters], recordsRiskFactors: Bool
+  ) -> Bool {
+    recordsRiskFactors || parameters.cardiovascularRisk != nil || parameters.physiology != nil
+      || arms.contains { arm in
+        arm.interventions.contains {
+          if case .antihypertensive = $0.effect { true } else { false }
+        }
+      }
   }
 
   /// Runs the arm; calls `recorder` at every time point 0 ... steps.
@@ -47,7 +76,7 @@ public struct ArmSimulator: Sendable {
   public func start(block: PersonBlock) -> ArmProgress {
     var state = ArmState(
       block: block, interventionCount: arm.interventions.count,
-      physiology: parameters.physiology != nil)
+      physiology: parameters.physiology != nil, keepsRiskFactors: keepsRiskFactors)
     drawPropensities(block: block, state: &state)
     return ArmProgress(
       state: state,
@@ -136,17 +165,25 @@ public struct ArmSimulator: Sendable {
     // retained its tables) for every person, 7 % of a run without physiology.
     let mapping = parameters.physiology?.mapping
     let coupled = mapping != nil
+    let readsRiskFactors = readsBlockRiskFactors
     for person in 0..<block.count {
       guard state.alive[person] == 1 else { continue }
       let startAge = block.ageYears[person]
-      var quantities = Quantities(
-        sbp: max(block.sbp[person] + drift.sbpMmHgPerYear * time, Trajectories.floorSbpMmHg),
-        totalCholesterol: max(
-          block.totalCholesterol[person] + drift.totalCholesterolMmolLPerYear * time,
-          Trajectories.floorTotalCholesterolMmolL),
-        hdl: max(block.hdl[person] + drift.hdlMmolLPerYear * time, Trajectories.floorHdlMmolL),
-        bmi: max(block.bmi[person] + drift.bmiPerYear * time, Trajectories.floorBmi),
-        smoking: block.smoking[person], bpTreated: block.bpTreated[person])
+      // An arm that does not read the block's risk factors (they may be released) carries
+      // NaN through the interventions; nothing reads the result (`keepsRiskFactors` false).
+      var quantities =
+        readsRiskFactors
+        ? Quantities(
+          sbp: max(block.sbp[person] + drift.sbpMmHgPerYear * time, Trajectories.floorSbpMmHg),
+          totalCholesterol: max(
+            block.totalCholesterol[person] + drift.totalCholesterolMmolLPerYear * time,
+            Trajectories.floorTotalCholesterolMmolL),
+          hdl: max(block.hdl[person] + drift.hdlMmolLPerYear * time, Trajectories.floorHdlMmolL),
+          bmi: max(block.bmi[person] + drift.bmiPerYear * time, Trajectories.floorBmi),
+          smoking: block.smoking[person], bpTreated: block.bpTreated[person])
+        : Quantities(
+          sbp: .nan, totalCholesterol: .nan, hdl: .nan, bmi: .nan,
+          smoking: block.smoking[person], bpTreated: block.bpTreated[person])
       let sex = block.sex[person]
       let age = startAge + time
       let diabetes = block.diabetes[person]
@@ -188,12 +225,15 @@ public struct ArmSimulator: Sendable {
         }
       }
       state.ageYears[person] = age
+      state.smoking[person] = quantities.smoking
+      state.bpTreated[person] = quantities.bpTreated
+      // Without a risk equation or physiology (which keep them), nothing reads these unless
+      // they are recorded.
+      guard keepsRiskFactors else { continue }
       state.sbp[person] = quantities.sbp
       state.totalCholesterol[person] = quantities.totalCholesterol
       state.hdl[person] = quantities.hdl
       state.bmi[person] = quantities.bmi
-      state.smoking[person] = quantities.smoking
-      state.bpTreated[person] = quantities.bpTreated
       guard coupled else {
         state.risk10[person] = risk(sex: sex, age: age, quantities, diabetes: diabetes)
         continue

@@ -27,19 +27,27 @@ public struct ArmState: Sendable {
   var reached: [[UInt8]]
   /// The cardiovascular physiology (empty when the scenario has none).
   public internal(set) var physiology: PhysiologyArmState
+  /// Whether `sbp`, `totalCholesterol`, `hdl`, `bmi` and `risk10` hold a value per person.
+  /// A model that reads none of them (no risk equation, no physiology) and records none of
+  /// them leaves the five columns empty: 40 bytes per person less (4 MB at 100,000 persons).
+  public let keepsRiskFactors: Bool
 
-  init(block: PersonBlock, interventionCount: Int, physiology: Bool = false) {
+  init(
+    block: PersonBlock, interventionCount: Int, physiology: Bool = false,
+    keepsRiskFactors: Bool = true
+  ) {
     let count = block.count
     alive = [UInt8](repeating: 1, count: count)
     ageYears = block.ageYears
-    sbp = block.sbp
-    totalCholesterol = block.totalCholesterol
-    hdl = block.hdl
-    bmi = block.bmi
+    self.keepsRiskFactors = keepsRiskFactors
+    sbp = keepsRiskFactors ? block.sbp : []
+    totalCholesterol = keepsRiskFactors ? block.totalCholesterol : []
+    hdl = keepsRiskFactors ? block.hdl : []
+    bmi = keepsRiskFactors ? block.bmi : []
     smoking = block.smoking
     diabetes = block.diabetes
     bpTreated = block.bpTreated
-    risk10 = [Double](repeating: .nan, count: count)
+    risk10 = keepsRiskFactors ? [Double](repeating: .nan, count: count) : []
     cvdHistory = [UInt8](repeating: 0, count: count)
     conditions = block.conditions
     started = Array(repeating: [UInt8](repeating: 0, count: count), count: interventionCount)
@@ -53,11 +61,13 @@ public struct ArmState: Sendable {
   mutating func markDead(_ person: Int) {
     alive[person] = 0
     ageYears[person] = .nan
-    sbp[person] = .nan
-    totalCholesterol[person] = .nan
-    hdl[person] = .nan
-    bmi[person] = .nan
-    risk10[person] = .nan
+    if keepsRiskFactors {
+      sbp[person] = .nan
+      totalCholesterol[person] = .nan
+      hdl[person] = .nan
+      bmi[person] = .nan
+      risk10[person] = .nan
+    }
     physiology.markDead(person)
   }
 }

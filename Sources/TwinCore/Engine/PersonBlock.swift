@@ -32,6 +32,19 @@ public struct PersonBlock: Sendable, Equatable {
   /// Number of persons in the block.
   public var count: Int { sex.count }
 
+  /// Releases the columns that only the result file reads, once it has them (`/person`,
+  /// `/persons`): `personID` always; sbp, total cholesterol, HDL and BMI unless
+  /// `keepingRiskFactors` (`ArmSimulator.readsBlockRiskFactors`). Those columns are empty
+  /// afterwards; `count` and every other column stay.
+  public mutating func releaseWrittenColumns(keepingRiskFactors: Bool) {
+    personID = []
+    guard !keepingRiskFactors else { return }
+    sbp = []
+    totalCholesterol = []
+    hdl = []
+    bmi = []
+  }
+
   /// An empty block starting at `firstPerson`, with room for `capacity` persons.
   public init(firstPerson: Int, capacity: Int, conditionCount: Int) {
     self.firstPerson = firstPerson

@@ -67,6 +67,17 @@ public enum RecordedVariable: Sendable, Hashable {
     }
   }
 
+  /// Whether recording this variable reads the risk-factor columns of the arm state
+  /// (`ArmState.keepsRiskFactors`).
+  public var readsRiskFactors: Bool {
+    switch self {
+    case .sbp, .totalCholesterol, .hdl, .bmi, .risk10: true
+    case .alive, .age, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: false
+    case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
+      false
+    }
+  }
+
   /// The `units` attribute (UDUNITS spelling where one exists).
   public var units: String {
     switch self {
