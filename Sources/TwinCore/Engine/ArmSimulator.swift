@@ -44,10 +44,15 @@ public struct ArmSimulator: Sendable {
     self.seed = seed
     self.events = RandomStream(seed: seed, name: StreamName.events)
     self.ceilings = HazardCeilings(parameters: parameters)
-    self.keepsRiskFactors =
-      recordsRiskFactors || parameters.cardiovascularRisk != nil || parameters.physiology != nil
+    self.keepsRiskFactors = Self.keepsRiskFactors(
+      parameters: parameters, recordsRiskFactors: recordsRiskFactors)
     self.readsBlockRiskFactors = Self.readsBlockRiskFactors(
       parameters: parameters, arms: [arm], recordsRiskFactors: recordsRiskFactors)
+  }
+
+  /// Whether an arm state keeps the risk factors (`keepsRiskFactors`).
+  static func keepsRiskFactors(parameters: ModelParameters, recordsRiskFactors: Bool) -> Bool {
+    recordsRiskFactors || parameters.cardiovascularRisk != nil || parameters.physiology != nil
   }
 
   /// Whether simulating any of `arms` reads the block's sbp, total cholesterol, HDL and BMI
@@ -55,7 +60,7 @@ public struct ArmSimulator: Sendable {
   public static func readsBlockRiskFactors(
     parameters: ModelParameters, arms: [ArmParameters], recordsRiskFactors: Bool
   ) -> Bool {
-    recordsRiskFactors || parameters.cardiovascularRisk != nil || parameters.physiology != nil
+    keepsRiskFactors(parameters: parameters, recordsRiskFactors: recordsRiskFactors)
       || arms.contains { arm in
         arm.interventions.contains {
           if case .antihypertensive = $0.effect { true } else { false }
