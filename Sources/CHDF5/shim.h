@@ -13,7 +13,7 @@
 #include <hdf5/openmpi/hdf5_hl.h>
 
 #ifndef H5_HAVE_PARALLEL
-#error "twin-sim needs the parallel (MPI) build of HDF5: install libhdf5-openmpi-dev and build against pkg-config hdf5-openmpi, never the serial hdf5"
+#error "twin-sim needs the parallel (MPI) build of HDF5: install libhdf5-openmpi-dev (headers in /usr/include/hdf5/openmpi), never the serial hdf5"
 #endif
 
 static inline hid_t twin_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
