@@ -16,6 +16,7 @@ public enum MPIEnvironment {
     var seconds = 0.0
     MPI_Initialized(&alreadyInitialised)
     if alreadyInitialised == 0 {
+      if case .exclude(let value, _) = fabricProbe { setenv("OMPI_MCA_mtl", value, 1) }
       let started = ContinuousClock.now
       var provided: Int32 = 0
       // SERIALIZED: MPI calls may come from any thread, never two at once
@@ -37,6 +38,12 @@ public enum MPIEnvironment {
     }
     return .success(seconds)
   }()
+
+  /// Whether this process skips Open MPI's search for absent Omni-Path and
+  /// InfiniPath hardware (`OpenMPIFabricProbe`), decided once before `MPI_Init`;
+  /// nil with another MPI library.
+  public static let fabricProbe: OpenMPIFabricProbe.Decision? =
+    libraryVersion.hasPrefix("Open MPI") ? OpenMPIFabricProbe.decideForThisProcess() : nil
 
   /// Initialises MPI if this process has not done so yet. Idempotent.
   public static func initialize() throws(MPIError) {
@@ -104,7 +111,8 @@ public enum MPIEnvironment {
   /// This process's launch, decided once from its environment.
   public static let launch = launch(environment: ProcessInfo.processInfo.environment)
 
-  /// The MPI library's version string (for example `Open MPI v4.1.4, ...`).
+  /// The MPI library's version string (for example `Open MPI v4.1.4, ...`); may be
+  /// asked before `MPI_Init`.
   public static var libraryVersion: String {
     var buffer = [CChar](repeating: 0, count: Int(MPI_MAX_LIBRARY_VERSION_STRING) + 1)
     var length: Int32 = 0

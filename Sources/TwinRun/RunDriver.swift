@@ -371,9 +371,18 @@ public struct RunDriver {
         parameters: firstParameters, arms: firstResolver.arms(),
         recordsRiskFactors: recordsRiskFactors))
     if let seconds = MPIEnvironment.initializationSeconds {
+      var probe = ""
+      switch MPIEnvironment.fabricProbe {
+      case .exclude(_, let skipped):
+        probe =
+          "; Open MPI's \(skipped.joined(separator: ", ")) components skipped: no such device"
+          + " (\(OpenMPIFabricProbe.controlVariable)=all keeps them)"
+      case .keep(let reason): probe = "; Open MPI's transport search untouched: \(reason)"
+      case nil: break
+      }
       prepared.log?.write(
         String(format: "MPI start-up: MPI_Init took %.3f s on rank 0", seconds)
-          + " (before the run started; not in its total)")
+          + " (before the run started; not in its total)" + probe)
     }
     let position = resumeState?.position ?? RunPosition(realisation: 0, arm: 0, nextTimeIndex: 0)
     var countsByArm = [[StepCounts]](repeating: [], count: scenario.arms.count)

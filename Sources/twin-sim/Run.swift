@@ -37,9 +37,12 @@ struct Run: ParsableCommand {
       MPI: a process started by mpirun or srun (PMI/PMIx) is one rank of the MPI
       job; a process started alone runs as one rank without initialising MPI
       (faster start; TWIN_SIM_MPI=init forces MPI_Init, skip never calls it).
-      run.log records how long MPI_Init took; on a machine without a fast
-      network (one node, a workstation) OMPI_MCA_pml=ob1 saves Open MPI's 0.2 s
-      search for fabric hardware (docs/operations.md).
+      run.log records how long MPI_Init took. With Open MPI, twin-sim skips its
+      Omni-Path and InfiniPath components on nodes without such a device (0.2 s
+      per process with Debian's Open MPI) unless the environment or a parameter
+      file chooses the transport; TWIN_SIM_MPI_PROBE=all keeps them. On one node
+      or a workstation OMPI_MCA_pml=ob1 also skips the rest of the search
+      (docs/operations.md, "MPI start-up time").
 
       Provenance: a complete run folder also gets ro-crate-metadata.json (an
       RO-Crate). With a data management plan (the scenario's dmp key, or --dmp
@@ -128,6 +131,13 @@ struct Run: ParsableCommand {
     {
       throw ValidationError(
         "environment variable TWIN_SIM_MPI must be init, skip or auto, found '\(mode)'")
+    }
+    if let mode = ProcessInfo.processInfo.environment[OpenMPIFabricProbe.controlVariable],
+      !OpenMPIFabricProbe.controlValues.contains(mode)
+    {
+      throw ValidationError(
+        "environment variable \(OpenMPIFabricProbe.controlVariable) must be "
+          + "\(OpenMPIFabricProbe.controlValues.joined(separator: " or ")), found '\(mode)'")
     }
     if keepCheckpoints < 1 {
       throw ValidationError("--keep-checkpoints must be at least 1, found \(keepCheckpoints)")

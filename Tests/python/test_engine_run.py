@@ -5,6 +5,7 @@ depend on the number of ranks, that identical arms are bit-identical, and the
 failure modes of bad input.
 """
 
+import glob
 import pathlib
 import re
 import textwrap
@@ -199,6 +200,55 @@ def test_a_process_started_alone_runs_without_mpi_to_the_same_result(
                 env=env)
     assert wrong.returncode != 0
     assert "TWIN_SIM_MPI must be init, skip or auto, found 'yes'" in wrong.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_open_mpi_skips_only_fabric_components_without_a_device_and_only_when_not_chosen(
+    twin_sim, scenario_file, single_rank_result, tmp_path
+):
+    # Open MPI's psm/psm2 components cost 0.1 s each to load and find no device on a
+    # machine without Omni-Path/InfiniPath; twin-sim excludes them before MPI_Init
+    # (MPIKit's OpenMPIFabricProbe). Open MPI's own log of the components it loads
+    # shows whether the exclusion took effect; results are the same either way.
+    def launched(name, **extra):
+        env = mpirun_env()
+        env.pop("OMPI_MCA_mtl", None)
+        env.pop("OMPI_MCA_pml", None)
+        env.update(OMPI_MCA_mtl_base_verbose="10", **extra)
+        result = run(["mpirun", "-n", "1", twin_sim, str(scenario_file), "--output",
+                      str(tmp_path / name), "--quiet"], env=env)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert differences(single_rank_result, tmp_path / name / "results.h5") == []
+        log = (tmp_path / name / "run.log").read_text()
+        loaded = set(re.findall(r"components_open: found loaded component (\w+)",
+                                result.stdout + result.stderr))
+        return log, loaded
+
+    log, loaded = launched("auto")
+    skipped = re.search(r"Open MPI's ([a-z0-9, ]+) components skipped: no such device "
+                        r"\(TWIN_SIM_MPI_PROBE=all keeps them\)", log)
+    devices = glob.glob("/dev/hfi1_[0-9]*") + glob.glob("/dev/ipath*")
+    if devices:
+        pytest.skip(f"this machine has fabric devices {devices}: nothing to skip")
+    assert skipped, log
+    names = skipped.group(1).split(", ")
+    assert set(names) <= {"psm", "psm2"} and names
+    assert not loaded & set(names), loaded
+    # TWIN_SIM_MPI_PROBE=all leaves Open MPI's search as it is: the components load.
+    log, loaded = launched("all", TWIN_SIM_MPI_PROBE="all")
+    assert "Open MPI's transport search untouched: TWIN_SIM_MPI_PROBE=all" in log
+    installed = {name for name in names
+                 if glob.glob(f"/usr/lib/*/openmpi/lib/openmpi3/mca_mtl_{name}.so")}
+    assert installed <= loaded, (installed, loaded)
+    # A transport chosen on the command line (mpirun --mca, i.e. OMPI_MCA_mtl) wins.
+    log, _ = launched("chosen", OMPI_MCA_mtl="^ofi")
+    assert "Open MPI's transport search untouched: OMPI_MCA_mtl is set" in log
+    # A wrong value is refused before anything is written.
+    env = dict(mpirun_env(), TWIN_SIM_MPI_PROBE="none")
+    wrong = run([twin_sim, str(scenario_file), "--output", str(tmp_path / "x"), "--quiet"],
+                env=env)
+    assert wrong.returncode == 2
+    assert "TWIN_SIM_MPI_PROBE must be auto or all, found 'none'" in wrong.stderr
     assert not (tmp_path / "x").exists()
 
 
