@@ -22,6 +22,8 @@ static inline MPI_Op twin_mpi_max(void) { return MPI_MAX; }
 static inline MPI_Op twin_mpi_min(void) { return MPI_MIN; }
 
 static inline void *twin_mpi_in_place(void) { return MPI_IN_PLACE; }
+static inline MPI_Request twin_mpi_request_null(void) { return MPI_REQUEST_NULL; }
+static inline MPI_Status *twin_mpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 
 static inline int twin_mpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }
 

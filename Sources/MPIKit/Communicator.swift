@@ -140,6 +140,23 @@ public final class Communicator: @unchecked Sendable {
     try allreduce([value], operation)[0]
   }
 
+  /// Starts an element-wise reduction over all ranks without waiting for it
+  /// (`MPI_Iallreduce`): the ranks meet only when each calls `wait()` on the
+  /// result, so a rank that is ahead does not stand still until then. Like every
+  /// collective, all ranks start it in the same order relative to the others.
+  public func startAllreduce(
+    _ values: [Int64], _ operation: ReductionOperation
+  ) throws(MPIError) -> PendingAllreduce {
+    let pending = PendingAllreduce(values)
+    guard let handle else { return pending }
+    let code = MPI_Iallreduce(
+      pending.input.baseAddress, pending.output.baseAddress, Int32(values.count),
+      Int64.mpiScalarKind.datatype, operation.op, handle, &pending.request)
+    try MPIError.check(code, "MPI_Iallreduce")
+    pending.isActive = true
+    return pending
+  }
+
   /// Element-wise reduction to `root`; returns the result on `root` and nil
   /// elsewhere.
   public func reduce<T: MPIScalar>(
@@ -248,5 +265,37 @@ public final class Communicator: @unchecked Sendable {
     guard root != 0 else { return }
     throw MPIError(
       operation: operation, code: Int32(MPI_ERR_ROOT), message: "MPI_ERR_ROOT: invalid root")
+  }
+}
+
+/// A reduction started by `Communicator.startAllreduce`. Its buffers live here
+/// until MPI is done with them; `wait()` must be called on every rank (an
+/// unfinished reduction is waited for when the value is released).
+public final class PendingAllreduce {
+  fileprivate let input: UnsafeMutableBufferPointer<Int64>
+  fileprivate let output: UnsafeMutableBufferPointer<Int64>
+  fileprivate var request: MPI_Request? = twin_mpi_request_null()
+  fileprivate var isActive = false
+
+  fileprivate init(_ values: [Int64]) {
+    input = .allocate(capacity: values.count)
+    _ = input.initialize(from: values)
+    output = .allocate(capacity: values.count)
+    _ = output.initialize(from: values)
+  }
+
+  /// Waits for the reduction (`MPI_Wait`) and returns its result.
+  public func wait() throws(MPIError) -> [Int64] {
+    if isActive {
+      isActive = false
+      try MPIError.check(MPI_Wait(&request, twin_mpi_status_ignore()), "MPI_Wait")
+    }
+    return Array(output)
+  }
+
+  deinit {
+    if isActive { MPI_Wait(&request, twin_mpi_status_ignore()) }
+    input.deallocate()
+    output.deallocate()
   }
 }

@@ -439,28 +439,66 @@ public struct RunDriver {
       }
       lastCheckpoint = Date()
       stepsSinceCheckpoint = 0
+      agreedCheckpointIsServed = true
       prepared.log?.write(
         "checkpoint \(CheckpointFile.name(sequence: sequence)): realisation "
           + "\(position.realisation), arm \(scenario.arms[position.arm].name), time point "
           + "\(position.nextTimeIndex)")
     }
 
-    /// Whether to write a checkpoint now, and whether to stop after it: every
-    /// rank's view combined (a signal may reach one rank only).
-    func checkpointDecision() throws -> (write: Bool, stop: Bool) {
-      var local: Int64 = stopSignal.isRequested ? 2 : 0
-      if let every = options.checkpointEverySteps, stepsSinceCheckpoint >= every {
-        local = max(local, 1)
-      }
+    /// The ranks' agreement at step boundaries, one boundary late. At each
+    /// boundary every rank contributes whether it wants a checkpoint (rank 0's
+    /// clock, `--checkpoint-every-minutes`), whether a signal asked it to stop
+    /// (a signal may reach one rank only) and its persons alive (for the progress
+    /// line) to a reduction it does not wait for (`startAllreduce`); it waits at
+    /// the next boundary, by when the other ranks have long contributed. A
+    /// blocking reduction at every boundary made each rank stand still whenever the
+    /// other was a little behind in that step (on the benchmark machine 0.2-0.6 s
+    /// of a 3.4 s 2-rank run); waiting one boundary later lets those differences
+    /// even out. `--checkpoint-every` needs no agreement: every rank counts the
+    /// same steps.
+    var agreement: (reduction: PendingAllreduce, doneUnits: Int, what: String, timeIndex: Int)?
+    /// Set by a checkpoint: the agreement under way was started before it, so its
+    /// request for a checkpoint is already served.
+    var agreedCheckpointIsServed = false
+
+    /// Whether to write a checkpoint now, and whether to stop after it; the same
+    /// on every rank. `localAlive`, `doneUnits`, `what` and `timeIndex` describe
+    /// this boundary for the progress line, which shows it one boundary later.
+    func checkpointDecision(localAlive: Int64, doneUnits: Int, what: String, timeIndex: Int)
+      throws -> (write: Bool, stop: Bool)
+    {
+      var local: [Int64] = [0, stopSignal.isRequested ? 1 : 0, localAlive]
       if let minutes = options.checkpointEveryMinutes, communicator.isRoot,
         Date().timeIntervalSince(lastCheckpoint) >= minutes * 60
       {
-        local = max(local, 1)
+        local[0] = 1
       }
-      let decision = try timers.measure(\.communication) {
-        try communicator.allreduce(local, .max)
+      let previous = agreement
+      var agreed: [Int64] = [0, 0, 0]
+      try timers.measure(\.communication) {
+        if let previous { agreed = try previous.reduction.wait() }
+        agreement = (
+          try communicator.startAllreduce(local, .sum), doneUnits, what, timeIndex
+        )
       }
-      return (decision >= 1, decision >= 2)
+      if let previous, !options.quiet {
+        progress.update(
+          doneUnits: previous.doneUnits,
+          what: "\(previous.what), step \(previous.timeIndex)/\(steps), \(agreed[2]) alive")
+      }
+      let requested = agreed[0] > 0 && !agreedCheckpointIsServed
+      agreedCheckpointIsServed = false
+      let everySteps = options.checkpointEverySteps.map { stepsSinceCheckpoint >= $0 } ?? false
+      let stop = agreed[1] > 0
+      return (everySteps || requested || stop, stop)
+    }
+
+    /// Waits for the agreement under way (every rank, before the run returns).
+    func finishAgreement() throws {
+      guard let previous = agreement else { return }
+      agreement = nil
+      _ = try timers.measure(\.communication) { try previous.reduction.wait() }
     }
 
     /// Runs one arm from `progress` with `recorder`; nil when stopped for resume.
@@ -472,16 +510,17 @@ public struct RunDriver {
       // and event buffer, and the first step would copy them all (twice the arm's memory).
       var armProgress = consume start
       var recorder = ProgressRecorder(
-        inner: inner, progress: progress, done: done, steps: steps, what: what,
-        communicator: communicator, countAlive: !options.quiet, timers: timers,
+        inner: inner, what: what, communicator: communicator, countAlive: !options.quiet,
+        timers: timers,
         injectedFailureStep: (realisation == 0 && armIndex == 0) ? injectedFailureStep : nil,
         memoryLog: options.traceMemory ? prepared.log : nil)
-      defer { progress = recorder.progress }
       while try timers.measure(
         \.simulation, { try simulator.advance(&armProgress, block: block, recorder: &recorder) })
       {
         stepsSinceCheckpoint += 1
-        let decision = try checkpointDecision()
+        let decision = try checkpointDecision(
+          localAlive: recorder.localAlive, doneUnits: done + recorder.timeIndex + 1, what: what,
+          timeIndex: recorder.timeIndex)
         guard decision.write else { continue }
         try timers.measure(\.output) {
           try recorder.inner.flushPending(nextTimeIndex: armProgress.nextTimeIndex)
@@ -564,6 +603,7 @@ public struct RunDriver {
             "stopped by signal after writing \(CheckpointFile.name(sequence: sequence)); "
               + "continue with: twin-sim run \(scenarioPath) --output "
               + "\(prepared.directory.path) --resume")
+          try finishAgreement()
           prepared.log?.write(timers.report(totalSeconds: seconds))
           prepared.log?.write("stopped by signal: resume with --resume")
           return RunSummary(
@@ -577,6 +617,8 @@ public struct RunDriver {
         let counts = StepCounts(
           flattened: summed, timePoints: steps + 1, conditionCount: conditionNames.count)
         countsByArm[armIndex].append(counts)
+        progress.update(
+          doneUnits: done, what: "\(what), step \(steps)/\(steps), \(counts.alive.last ?? 0) alive")
         try timers.measure(\.output) {
           try results.writeSummary(
             arms[armIndex], realisation: realisation.index, counts: counts,
@@ -594,6 +636,7 @@ public struct RunDriver {
             + "person_years " + String(format: "%.1f", armYears))
       }
     }
+    try finishAgreement()
     // Parameter values of every realisation (deterministic: recomputed, also after a resume).
     for realisation in realisations {
       var resolver = ParameterResolver(scenario: scenario, realisation: realisation)
@@ -662,12 +705,10 @@ public struct RunDriver {
   }
 }
 
-/// Forwards the state to a recorder and reports progress each time point.
+/// Forwards the state to a recorder and counts this rank's persons alive for the
+/// progress line (which the run driver shows once the ranks have agreed on the sum).
 struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
   var inner: Inner
-  var progress: ProgressReporter
-  let done: Int
-  let steps: Int
   let what: String
   let communicator: Communicator
   /// Whether progress is shown (`--quiet` not given): the same on every rank.
@@ -679,6 +720,10 @@ struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
   let injectedFailureStep: Int?
   /// Where to log resident memory at each time point (`--trace-memory`).
   var memoryLog: RunLog?
+  /// The time point recorded last, and this rank's persons alive at it (0 when
+  /// progress is not shown).
+  private(set) var timeIndex = 0
+  private(set) var localAlive: Int64 = 0
 
   mutating func record(_ state: ArmState) throws {
     if let memoryLog {
@@ -691,15 +736,8 @@ struct ProgressRecorder<Inner: PendingFlushRecorder>: SimulationRecorder {
           + "(TWIN_SIM_INJECT_FAILURE)")
     }
     try timers.measure(\.output) { try inner.record(state) }
-    guard countAlive else { return }
-    // Every rank takes part in the count (the same on all ranks); rank 0 prints.
-    let localAlive = Int64(state.alive.reduce(0) { $0 + Int($1) })
-    let alive = try timers.measure(\.communication) {
-      try communicator.allreduce(localAlive, .sum)
-    }
-    progress.update(
-      doneUnits: done + state.timeIndex + 1,
-      what: "\(what), step \(state.timeIndex)/\(steps), \(alive) alive")
+    timeIndex = state.timeIndex
+    if countAlive { localAlive = Int64(state.alive.reduce(0) { $0 + Int($1) }) }
   }
 }
 

@@ -31,8 +31,9 @@ struct Run: ParsableCommand {
       --checkpoint-every-minutes 30) as checkpoint-NNNNNN.h5 in the run folder; the
       newest two are kept. --resume continues from the newest valid one, on any
       number of ranks, to the same result. SIGTERM or SIGUSR1 (sbatch
-      --signal=B:USR1@120) make every rank finish its step, write a checkpoint and
-      exit with code 3. Only one run may use a run folder at a time (a lock).
+      --signal=B:USR1@120) make every rank finish its step and the next, write a
+      checkpoint and exit with code 3. Only one run may use a run folder at a time
+      (a lock).
 
       MPI: a process started by mpirun or srun (PMI/PMIx) is one rank of the MPI
       job; a process started alone runs as one rank without initialising MPI

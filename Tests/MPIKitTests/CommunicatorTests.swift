@@ -53,6 +53,12 @@ struct CommunicatorTests {
     var values: [Int64] = [4, 5]
     try world.broadcast(&values)
     #expect(values == [4, 5])
+    // Reductions that are waited for later, two under way at once.
+    let first = try world.startAllreduce([1, 2, 3], .sum)
+    let second = try world.startAllreduce([-4], .max)
+    #expect(try first.wait() == [1, 2, 3])
+    #expect(try second.wait() == [-4])
+    #expect(try second.wait() == [-4])  // a finished reduction keeps its result
   }
 
   @Test(arguments: [false, true])

@@ -161,6 +161,32 @@ def test_sigusr1_to_mpirun_checkpoints_exits_3_and_resumes_identically(
     assert differences(reference["big"], tmp_path / "results.h5") == []
 
 
+def test_a_signal_to_one_rank_only_stops_every_rank_at_the_same_step(
+        twin_sim, scenarios, reference, tmp_path):
+    # The ranks agree at step boundaries (one boundary late, without waiting for
+    # each other in between) on whether any of them was asked to stop: the rank
+    # that got no signal must stop at the same step, or the job would hang.
+    proc = subprocess.Popen(mpirun(3, twin_sim, scenarios["big"], "--output", tmp_path,
+                                   "--quiet"),
+                            env=mpirun_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 60
+    while not (tmp_path / "results.h5.partial").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    ranks = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True)
+    pids = [int(p) for p in ranks.stdout.split()]
+    assert len(pids) == 3, ranks.stdout
+    os.kill(pids[1], signal.SIGUSR1)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 3, err
+    assert not (tmp_path / "results.h5").exists()
+    assert "stopped by signal" in (tmp_path / "run.log").read_text()
+    result = run(mpirun(2, twin_sim, scenarios["big"], "--output", tmp_path, "--quiet",
+                        "--resume"), env=mpirun_env(), timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert differences(reference["big"], tmp_path / "results.h5") == []
+
+
 def test_killed_rank_ends_the_job_and_resume_gives_the_identical_result(
         twin_sim, scenarios, reference, tmp_path):
     proc = subprocess.Popen(mpirun(2, twin_sim, scenarios["big"], "--output", tmp_path,
