@@ -453,7 +453,7 @@ public struct RunDriver {
     /// line) to a reduction it does not wait for (`startAllreduce`); it waits at
     /// the next boundary, by when the other ranks have long contributed. A
     /// blocking reduction at every boundary made each rank stand still whenever the
-    /// other was a little behind in that step (on the benchmark machine 0.2-0.6 s
+    /// other was a little behind in that step (on the benchmark machine 0.2-0.7 s
     /// of a 3.4 s 2-rank run); waiting one boundary later lets those differences
     /// even out. `--checkpoint-every` needs no agreement: every rank counts the
     /// same steps.
