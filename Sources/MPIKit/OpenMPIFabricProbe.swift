@@ -126,8 +126,9 @@ public enum OpenMPIFabricProbe {
   /// The parameter files Open MPI reads by default: the user's
   /// `$HOME/.openmpi/mca-params.conf` and `openmpi-mca-params.conf` in the
   /// candidate configuration folders (`OPAL_SYSCONFDIR`, `OPAL_PREFIX/etc`,
-  /// the folder beside the loaded libmpi's `lib`, Debian's `/etc/openmpi`):
-  /// reading one more file than Open MPI does can only make the decision keep.
+  /// the folder beside the loaded libmpi's `lib`, Debian's `/etc/openmpi`). A
+  /// file read here that Open MPI does not read can only make twin-sim leave Open
+  /// MPI alone or repeat that file's exclusions.
   public static func defaultParameterFilePaths(
     environment: [String: String], mpiLibraryPath: String?
   ) -> [String] {
