@@ -70,7 +70,7 @@ public enum OpenMPIFabricProbe {
   public static func decide(
     environment: [String: String], parameterFiles: [ParameterFile], presentDevices: Set<String>
   ) -> Decision {
-    if let control = environment[controlVariable], control == "all" {
+    if environment[controlVariable] == "all" {
       return .keep(reason: "\(controlVariable)=all")
     }
     if let variable = userChoiceVariables.first(where: { environment[$0] != nil }) {

@@ -127,18 +127,17 @@ struct Run: ParsableCommand {
     if (dmp == nil) != (step == nil) {
       throw ValidationError("--dmp and --step go together (the plan and the workflow step)")
     }
-    if let mode = ProcessInfo.processInfo.environment["TWIN_SIM_MPI"],
-      !["init", "skip", "auto"].contains(mode)
-    {
-      throw ValidationError(
-        "environment variable TWIN_SIM_MPI must be init, skip or auto, found '\(mode)'")
-    }
-    if let mode = ProcessInfo.processInfo.environment[OpenMPIFabricProbe.controlVariable],
-      !OpenMPIFabricProbe.controlValues.contains(mode)
-    {
-      throw ValidationError(
-        "environment variable \(OpenMPIFabricProbe.controlVariable) must be "
-          + "\(OpenMPIFabricProbe.controlValues.joined(separator: " or ")), found '\(mode)'")
+    // Environment variables that choose how MPI starts: a value not listed is refused.
+    let environment = ProcessInfo.processInfo.environment
+    for (variable, values) in [
+      ("TWIN_SIM_MPI", ["init", "skip", "auto"]),
+      (OpenMPIFabricProbe.controlVariable, OpenMPIFabricProbe.controlValues),
+    ] {
+      if let value = environment[variable], !values.contains(value) {
+        throw ValidationError(
+          "environment variable \(variable) must be "
+            + "\(values.dropLast().joined(separator: ", ")) or \(values.last!), found '\(value)'")
+      }
     }
     if keepCheckpoints < 1 {
       throw ValidationError("--keep-checkpoints must be at least 1, found \(keepCheckpoints)")
