@@ -155,8 +155,7 @@ let package = Package(
     .testTarget(name: "MPIKitTests", dependencies: ["MPIKit"]),
     .testTarget(name: "HDF5KitTests", dependencies: ["HDF5Kit"]),
     .testTarget(name: "BLASKitTests", dependencies: ["BLASKit"]),
-    .testTarget(
-      name: "TwinRandomTests", dependencies: ["TwinRandom"], exclude: ["philox4x32-kat.txt"]),
+    .testTarget(name: "TwinRandomTests", dependencies: ["TwinRandom"]),
     .testTarget(name: "TwinModelsTests", dependencies: ["TwinModels"]),
     .testTarget(name: "TwinTimeTests", dependencies: ["TwinTime"]),
     .testTarget(name: "TwinCoreTests", dependencies: ["TwinCore", "TwinPhysiology"]),

@@ -11,12 +11,11 @@ Values are copied digit for digit (decimal comma -> point), never recomputed.
 
 Usage (from the repository root, Python 3 standard library only):
     scripts/generate-life-tables.py [--data DIR] [--output FILE]
-DIR defaults to $TWIN_SIM_SHARED/science/data, else ../shared/science/data.
+DIR defaults to scenarios/data (the published CSVs, scenarios/data/README.md).
 """
 
 import argparse
 import hashlib
-import os
 import re
 import sys
 from pathlib import Path
@@ -49,9 +48,7 @@ class InputError(Exception):
 
 
 def default_data_directory():
-    shared = os.environ.get("TWIN_SIM_SHARED")
-    base = Path(shared) if shared else REPOSITORY.parent / "shared"
-    return base / "science" / "data"
+    return REPOSITORY / "scenarios" / "data"
 
 
 def parse_table(path, period):
@@ -194,7 +191,7 @@ def main():
         for stem, period, file_name in TABLES:
             path = arguments.data / file_name
             if not path.is_file():
-                raise InputError(f"{path}: not found (set --data or TWIN_SIM_SHARED)")
+                raise InputError(f"{path}: not found (give the folder with --data)")
             values, stand = parse_table(path, period)
             check_consistency(path, values)
             digest = hashlib.sha256(path.read_bytes()).hexdigest()

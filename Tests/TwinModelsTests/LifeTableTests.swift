@@ -13,16 +13,11 @@ private struct CSVError: Error, CustomStringConvertible {
   let description: String
 }
 
-/// The project's shared folder: `$TWIN_SIM_SHARED`, else the repository's sibling `shared`
-/// (this file is `Tests/TwinModelsTests/<file>.swift`).
-private func sharedDirectory() -> URL {
-  if let path = ProcessInfo.processInfo.environment["TWIN_SIM_SHARED"], !path.isEmpty {
-    return URL(fileURLWithPath: path)
-  }
-  return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("shared")
-}
+/// The published Destatis CSVs, `scenarios/data` of the repository (this file is
+/// `Tests/TwinModelsTests/<file>.swift`).
+private let publishedDataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+  .deletingLastPathComponent().deletingLastPathComponent()
+  .appendingPathComponent("scenarios/data")
 
 private func fileName(_ id: LifeTableID) -> String {
   switch id {
@@ -37,7 +32,7 @@ private func fileName(_ id: LifeTableID) -> String {
 private func readPublishedColumns(_ id: LifeTableID) throws -> (
   male: PublishedColumns, female: PublishedColumns
 ) {
-  let url = sharedDirectory().appendingPathComponent("science/data/\(fileName(id))")
+  let url = publishedDataDirectory.appendingPathComponent(fileName(id))
   let text = try String(contentsOf: url, encoding: .utf8)
   let rows = text.split(whereSeparator: \.isNewline).map {
     $0.split(separator: ";", omittingEmptySubsequences: false).map(String.init)
@@ -123,7 +118,7 @@ func lifeExpectancyReproducesEveryPublishedAge(id: LifeTableID) throws {
 }
 
 /// Reference tail values from scipy.integrate.quad (numerical integrals of
-/// mu(x) = a + b e^(c x) with the science README parameters, not the closed form):
+/// mu(x) = a + b e^(c x) with the docs/science.md parameters, not the closed form):
 ///   H = quad(mu, 101, 102); q = -expm1(-H); e = quad(lambda t: exp(-quad(mu, x, x + t)), 0, 60)
 private struct TailReference {
   let id: LifeTableID

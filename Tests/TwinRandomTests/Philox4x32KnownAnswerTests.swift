@@ -15,40 +15,15 @@ private struct KnownAnswerFileError: Error, CustomStringConvertible {
   let description: String
 }
 
-/// The repository root: this file is `Tests/TwinRandomTests/<file>.swift`.
-private let repositoryRoot = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+/// Random123's known-answer file, copied into the repository
+/// (`Tests/fixtures/standards/random123`; this file is `Tests/TwinRandomTests/<file>.swift`).
+private let knownAnswerFile = URL(fileURLWithPath: #filePath)
+  .deletingLastPathComponent().deletingLastPathComponent()
+  .appendingPathComponent("fixtures/standards/random123/philox4x32-kat.txt")
 
-/// The project's shared folder: `$TWIN_SIM_SHARED`, else the repository's sibling `shared`.
-private func sharedDirectory() -> URL {
-  if let path = ProcessInfo.processInfo.environment["TWIN_SIM_SHARED"], !path.isEmpty {
-    return URL(fileURLWithPath: path)
-  }
-  return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-}
-
-/// Reads the known-answer file, preferring the copy next to this test (so the test does not
-/// depend on `../shared`) and checking it is byte-identical to the shared one when both exist.
 private func knownAnswerText() throws -> String {
-  let repositoryCopy = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .appendingPathComponent("philox4x32-kat.txt")
-  let sharedCopy = sharedDirectory().appendingPathComponent(
-    "standards/random123/philox4x32-kat.txt")
-  let files = FileManager.default
-  let repositoryData =
-    files.fileExists(atPath: repositoryCopy.path)
-    ? try Data(contentsOf: repositoryCopy) : nil
-  let sharedData =
-    files.fileExists(atPath: sharedCopy.path)
-    ? try Data(contentsOf: sharedCopy) : nil
-  if let repositoryData, let sharedData {
-    #expect(
-      repositoryData == sharedData,
-      "\(repositoryCopy.path) differs from \(sharedCopy.path); copy the shared file again")
-  }
-  guard let data = repositoryData ?? sharedData else {
-    throw KnownAnswerFileError(
-      description: "neither \(repositoryCopy.path) nor \(sharedCopy.path) exists")
+  guard let data = FileManager.default.contents(atPath: knownAnswerFile.path) else {
+    throw KnownAnswerFileError(description: "\(knownAnswerFile.path) cannot be read")
   }
   return String(decoding: data, as: UTF8.self)
 }

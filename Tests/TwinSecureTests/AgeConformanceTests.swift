@@ -5,7 +5,7 @@ import Testing
 @testable import TwinSecure
 
 /// The community age conformance vectors (C2SP CCTV `age/testdata`, copied to
-/// `shared/standards/age-testkit/testdata`). Every case whose identities
+/// `Tests/fixtures/standards/age-testkit/testdata`). Every case whose identities
 /// include an X25519 identity runs; cases with only scrypt passphrases or
 /// post-quantum hybrid identities are counted as skipped, never as passed.
 struct AgeConformanceTests {
@@ -21,7 +21,7 @@ struct AgeConformanceTests {
   }
 
   static var testdataFolder: URL {
-    TestSupport.sharedFolder.appendingPathComponent("standards/age-testkit/testdata")
+    TestSupport.standardsFolder.appendingPathComponent("age-testkit/testdata")
   }
 
   static func loadVectors() throws -> [Vector] {

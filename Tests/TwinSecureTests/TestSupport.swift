@@ -6,13 +6,9 @@ enum TestSupport {
   static let repositoryRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-  /// The shared folder: `TWIN_SIM_SHARED`, else `../shared` beside the repository.
-  static var sharedFolder: URL {
-    if let path = ProcessInfo.processInfo.environment["TWIN_SIM_SHARED"] {
-      return URL(fileURLWithPath: path)
-    }
-    return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared")
-  }
+  /// The repository's copies of published standards and test vectors
+  /// (`Tests/fixtures/standards`; each folder's README names source and licence).
+  static let standardsFolder = repositoryRoot.appendingPathComponent("Tests/fixtures/standards")
 
   struct ProcessResult {
     var status: Int32

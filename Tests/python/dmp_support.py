@@ -8,17 +8,15 @@ import sys
 
 import jsonschema
 
-STANDARDS = pathlib.Path("/work/shared/standards")
 REPO = pathlib.Path(__file__).resolve().parents[2]
-_LOCAL_STANDARDS = REPO / "standards"
+STANDARDS = REPO / "Tests" / "fixtures" / "standards"
+VALIDATOR = pathlib.Path(__file__).resolve().parent / "offline_rocrate_validator.py"
 
 
 def standards_dir() -> pathlib.Path:
-    """The folder holding madmp/ and rocrate/ (shared copy of the standards)."""
-    for candidate in (STANDARDS, _LOCAL_STANDARDS):
-        if (candidate / "madmp").is_dir():
-            return candidate
-    raise FileNotFoundError("maDMP schemas not found under /work/shared/standards")
+    """The repository's copies of the standards (madmp/, rocrate/; each folder's
+    README says where it comes from and under which licence)."""
+    return STANDARDS
 
 
 def madmp_validators():
@@ -45,10 +43,9 @@ def validate_crate(folder: pathlib.Path, profile: str, level: str, report: pathl
                    skip=()) -> dict:
     """Runs rocrate-validator offline on a crate folder; returns its JSON report.
     `skip`: fully qualified check ids to skip (each needs a reason at the caller)."""
-    wrapper = standards_dir() / "rocrate" / "offline_rocrate_validator.py"
     skip_flags = ["-s", ",".join(skip)] if skip else []
     completed = subprocess.run(
-        [sys.executable, str(wrapper), "validate", "-p", profile, "-l", level, "--no-paging",
+        [sys.executable, str(VALIDATOR), "validate", "-p", profile, "-l", level, "--no-paging",
          *skip_flags, "-f", "json", "-o", str(report), str(folder)],
         capture_output=True, text=True, timeout=600)
     assert report.exists(), f"validator wrote no report: {completed.stdout}\n{completed.stderr}"

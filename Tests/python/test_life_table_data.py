@@ -4,7 +4,6 @@ Guards against hand edits of Sources/TwinModels/LifeTableData.swift and against 
 generator silently accepting a malformed CSV.
 """
 
-import os
 import pathlib
 import sys
 
@@ -14,15 +13,14 @@ GENERATOR = REPO / "scripts" / "generate-life-tables.py"
 GENERATED = REPO / "Sources" / "TwinModels" / "LifeTableData.swift"
 
 
-def shared_data() -> pathlib.Path:
-    shared = os.environ.get("TWIN_SIM_SHARED")
-    base = pathlib.Path(shared) if shared else REPO.parent / "shared"
-    return base / "science" / "data"
+def published_data() -> pathlib.Path:
+    """The Destatis CSVs as published (scenarios/data/README.md)."""
+    return REPO / "scenarios" / "data"
 
 
 def test_generated_life_table_file_is_up_to_date(tmp_path):
     output = tmp_path / "LifeTableData.swift"
-    result = run([sys.executable, str(GENERATOR), "--data", str(shared_data()),
+    result = run([sys.executable, str(GENERATOR), "--data", str(published_data()),
                   "--output", str(output)])
     assert result.returncode == 0, result.stderr
     assert output.read_bytes() == GENERATED.read_bytes(), (
@@ -31,7 +29,7 @@ def test_generated_life_table_file_is_up_to_date(tmp_path):
 
 
 def test_generator_rejects_a_provisional_value_naming_file_and_line(tmp_path):
-    for source in shared_data().glob("destatis_12621-0001_Sterbetafel*.csv"):
+    for source in published_data().glob("destatis_12621-0001_Sterbetafel*.csv"):
         text = source.read_text(encoding="utf-8-sig")
         if source.name.endswith("2016-2018.csv"):
             # Mark men's q(40) as provisional ('p') instead of final ('e').

@@ -2,14 +2,13 @@
 
 A cohort with only background mortality must reproduce the Destatis life
 table's remaining life expectancy. The reference here is computed
-independently of twin-sim: from the published CSV (science/data) with the
+independently of twin-sim: from the published CSV (scenarios/data) with the
 hazard assumption documented in docs/models.md (constant hazard -ln(1 - q(x))
-within each year of age; past age 100 the Gompertz-Makeham fit of the science
-README), integrated numerically with numpy.
+within each year of age; past age 100 the Gompertz-Makeham fit of docs/science.md
+section 2), integrated numerically with numpy.
 """
 
 import math
-import os
 import pathlib
 
 import h5py
@@ -18,13 +17,13 @@ import pytest
 
 from conftest import REPO, mpirun_env, run
 
-SHARED = pathlib.Path(os.environ.get("TWIN_SIM_SHARED", REPO.parent / "shared"))
+DATA = REPO / "scenarios" / "data"
 GOMPERTZ_MAKEHAM_2016 = {"male": (1.280e-4, 1.901e-5, 0.1013), "female": (1.416e-4, 5.921e-6, 0.1106)}
 
 
 def destatis_q(period="2016-2018"):
     """q(x), x = 0..100, by sex, parsed from the published CSV."""
-    path = SHARED / "science" / "data" / f"destatis_12621-0001_Sterbetafel{period}.csv"
+    path = DATA / f"destatis_12621-0001_Sterbetafel{period}.csv"
     q = {"male": [], "female": []}
     for line in path.read_text(encoding="utf-8-sig").splitlines():
         fields = line.split(";")
@@ -61,7 +60,7 @@ def restricted_mean_lifetime(hazards, start_age, horizon):
 
 def test_reference_reproduces_published_life_expectancy_at_40():
     q = destatis_q()
-    # Published e40 2016/18: men 39.56, women 43.99 (science README).
+    # Published e40 2016/18: men 39.56, women 43.99 (docs/science.md).
     for sex, published in [("male", 39.56), ("female", 43.99)]:
         e40 = restricted_mean_lifetime(yearly_hazards(sex, q), 40.0, 160)
         assert abs(e40 - published) < 0.06, (sex, e40)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent reference for `twin-sim physiology`: the reduced Smith 2004 closed-loop model.
 
-Written from /work/shared/science/README.md section 4 alone (it shares no code with the Swift
+Written from docs/science.md section 4 alone (it shares no code with the Swift
 implementation): its own right-hand side and analytic Jacobian, scipy's implicit Radau IIA
 (order 5) at rtol 1e-10, a periodic steady state found by Newton-type shooting on the beat map
 (scipy.optimize.root, MINPACK hybrd) instead of beat-to-beat iteration, and beat metrics located
@@ -29,7 +29,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize_scalar, root
 
-# Science README section 4: Smith 2004 values (HR bpm; elastances mmHg/ml; P0 mmHg; lam 1/ml;
+# docs/science.md section 4: Smith 2004 values (HR bpm; elastances mmHg/ml; P0 mmHg; lam 1/ml;
 # resistances mmHg s/ml; stressed volume ml; activation A, B 1/s^2, C s).
 SMITH_2004 = {
     "HR": 80.0, "A": 1.0, "B": 80.0, "C": 0.375,
@@ -212,7 +212,7 @@ def metrics(p, volumes, method="Radau", rtol=1e-10, atol=1e-10):
 
 
 def solve(p, method="Radau", rtol=1e-10, atol=1e-10):
-    """Steady-state metrics of parameter set `p` (dict of the README's names)."""
+    """Steady-state metrics of parameter set `p` (dict of docs/science.md's names)."""
     volumes, evaluations = steady_state(p, method, rtol, atol)
     result = metrics(p, volumes, method, rtol, atol)
     result["shooting_evaluations"] = evaluations
