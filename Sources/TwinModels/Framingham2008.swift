@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Source: D'Agostino RB Sr et al. General cardiovascular risk profile for use in
 /// primary care: the Framingham Heart Study. Circulation 2008;117:743-753, Table 2
-/// (copied in the science README section 1).
+/// (copied in the docs/science.md section 1).
 ///
 /// Model: `risk10 = 1 - S0(10) ^ exp(sum(beta * x) - mean)` with natural logs of age
 /// (years), total and HDL cholesterol (mg/dL) and systolic blood pressure (mmHg,

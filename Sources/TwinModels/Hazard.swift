@@ -4,7 +4,7 @@ import Foundation
 //
 // The risk equations give the probability of a first event within ten years. A
 // yearly step needs a rate. Assuming the hazard is constant over the ten years
-// (science README section 1), risk10 = 1 - exp(-10 h), hence
+// (docs/science.md section 1), risk10 = 1 - exp(-10 h), hence
 // h = -ln(1 - risk10) / 10. The assumption ignores that risk rises with age within
 // the ten years; re-evaluating the equation every simulated year with the person's
 // current age and risk factors corrects for that step by step.

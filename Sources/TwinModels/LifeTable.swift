@@ -17,7 +17,7 @@ public enum LifeTableID: String, Sendable, CaseIterable {
 
 /// Background mortality from a German period life table (Statistisches Bundesamt, GENESIS
 /// 12621-0001; Datenlizenz Deutschland Namensnennung 2.0), single years of age 0-100,
-/// extended past age 100 with a Gompertz-Makeham hazard (science README section 2).
+/// extended past age 100 with a Gompertz-Makeham hazard (docs/science.md section 2).
 ///
 /// Conventions:
 /// - `ageYears` is the exact (possibly fractional) age; the table row is the completed age
@@ -60,7 +60,7 @@ public struct LifeTable: Sendable {
     case .destatis2016to2018:
       male = LifeTableData.destatis2016to2018Male
       female = LifeTableData.destatis2016to2018Female
-      // Science README section 2: mu(x) = a + b e^(c x), fitted to ages 30-95.
+      // docs/science.md section 2: mu(x) = a + b e^(c x), fitted to ages 30-95.
       maleTail = GompertzMakehamHazard(a: 1.280e-4, b: 1.901e-5, c: 0.1013)
       femaleTail = GompertzMakehamHazard(a: 1.416e-4, b: 5.921e-6, c: 0.1106)
     case .destatis2022to2024:

@@ -44,7 +44,7 @@ public struct GompertzHazard: Sendable, Hashable {
 
 /// Gompertz-Makeham hazard mu(x) = a + b e^(c x) per year at age x years (Makeham, J. Inst.
 /// Actuaries 8 (1860) 301). twin-sim uses it only to extend a life table past its last
-/// tabulated age, with the fits of the science README section 2.
+/// tabulated age, with the fits of the docs/science.md section 2.
 public struct GompertzMakehamHazard: Sendable, Hashable {
   /// Age-independent (Makeham) hazard, per year.
   public let a: Double

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Source: Goff DC Jr et al. 2013 ACC/AHA Guideline on the Assessment of Cardiovascular
 /// Risk. Circulation 2014;129(25 Suppl 2):S49-S73, Table A (coefficients, group means,
-/// baseline survival; copied in the science README section 1).
+/// baseline survival; copied in the docs/science.md section 1).
 ///
 /// Model: `risk10 = 1 - S0(10) ^ exp(sum(beta * x) - mean)` with natural logs of age
 /// (years), total and HDL cholesterol (mg/dL) and systolic blood pressure (mmHg),
@@ -52,7 +52,7 @@ public struct PooledCohortEquations: RiskEquation {
   }
 
   /// White women (Table A). The untreated-SBP coefficient is 1.957; a secondary
-  /// source prints 1.857 (science README).
+  /// source prints 1.857 (docs/science.md).
   public static let whiteFemale = Coefficients(
     lnAge: -29.799, lnAgeSquared: 4.884, lnTotalCholesterol: 13.540,
     lnAgeTimesLnTotalCholesterol: -3.114, lnHDL: -13.578, lnAgeTimesLnHDL: 3.149,

@@ -17,12 +17,12 @@ public enum Sex: UInt8, Sendable, CaseIterable, CustomStringConvertible {
 ///
 /// twin-sim stores lipids in mmol/L; the Pooled Cohort Equations and Framingham 2008
 /// were fitted on mg/dL and convert internally. The factor 38.67 mg/dL per mmol/L
-/// (science README section 1) is the cholesterol molar mass, 386.65 g/mol, divided by 10.
+/// (docs/science.md section 1) is the cholesterol molar mass, 386.65 g/mol, divided by 10.
 public enum CholesterolUnit: String, Sendable, CaseIterable, CustomStringConvertible {
   case mgPerDL = "mg/dL"
   case mmolPerL = "mmol/L"
 
-  /// mg/dL per mmol/L for total and HDL cholesterol (science README section 1).
+  /// mg/dL per mmol/L for total and HDL cholesterol (docs/science.md section 1).
   public static let mgPerDLPerMmolPerL = 38.67
 
   public var description: String { rawValue }

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Source: SCORE2 working group and ESC Cardiovascular risk collaboration. SCORE2 risk
 /// prediction algorithms. Eur Heart J 2021;42:2439-2454, Supplementary Methods
-/// Tables 2-4 (copied in the science README section 1).
+/// Tables 2-4 (copied in the docs/science.md section 1).
 ///
 /// Model, per sex, on centred inputs
 /// `cage = (age - 60) / 5`, `csbp = (SBP - 120) / 20`, `ctc = TC - 6`,
@@ -93,7 +93,7 @@ public struct SCORE2: RiskEquation {
   }
 
   /// The risk region whose recalibration this instance applies. Germany is in the
-  /// moderate region (science README: check).
+  /// moderate region (docs/science.md: check).
   public let region: Region
 
   public init(region: Region = .moderate) {

@@ -1,4 +1,4 @@
-/// The right-hand side of the reduced Smith 2004 model (science README, section 4), for one
+/// The right-hand side of the reduced Smith 2004 model (docs/science.md, section 4), for one
 /// person (`Lane == Double`) or one person per SIMD lane:
 ///
 ///     e(tau) = A exp(-B (tau - C)^2),  tau = time since the start of the beat

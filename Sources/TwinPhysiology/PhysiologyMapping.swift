@@ -36,7 +36,7 @@ public struct PhysiologyPerson: Sendable, Equatable, Hashable {
 ///    Arterial Stiffness' Collaboration (Eur Heart J 2010;31:2338, optimal and normal blood
 ///    pressure, no risk factors) by age decade, interpolated linearly between decade mid-points
 ///    (6.2, 6.5, 7.2, 8.3, 10.3, 10.9 m/s at 25, 35, 45, 55, 65, 75 years; constant outside),
-///    plus 0.05 m/s per mmHg of SBP above 120 mmHg (about 1 m/s per 20 mmHg, science README
+///    plus 0.05 m/s per mmHg of SBP above 120 mmHg (about 1 m/s per 20 mmHg, docs/science.md
 ///    section 4), times 1.08 for current smokers (Jatoi et al., Hypertension 2007;49:981:
 ///    10.7 vs 9.9 m/s in current vs never smokers).
 /// 2. Arterial elastance E_sa = E_sa(healthy adult) x (PWV / PWV_30)^k with PWV_30 = 6.35 m/s
@@ -58,7 +58,7 @@ public struct PhysiologyMapping: Sendable {
     /// Parameters of the healthy 30-year-old at 120 mmHg: the base every person is scaled from.
     public var baseline: PhysiologyParameters
     /// Exponent k of E_sa proportional to PWV^k. Default 2: Bramwell-Hill at constant arterial
-    /// volume (issue 4, science README section 4). In this lumped model it drives the
+    /// volume (issue 4, docs/science.md section 4). In this lumped model it drives the
     /// diastolic pressure of a typical 70-year-old to about 22 mmHg; k = 1 keeps it near
     /// survey values (docs/physiology.md, "Arterial elastance"; scenario
     /// `physiology.elastance_exponent`).
@@ -205,7 +205,7 @@ public struct PhysiologyMapping: Sendable {
     return y + exponent * 0.693_147_180_559_945_309_4
   }
 
-  /// The SBP to give the risk equations (science README section 4, "feed the change in SBP on
+  /// The SBP to give the risk equations (docs/science.md section 4, "feed the change in SBP on
   /// top of the observed baseline"): the observed SBP at baseline plus the change the model
   /// produced since then. The equations keep their calibration to measured (brachial) SBP,
   /// while the model's own level (a central, lumped aortic pressure) never enters them.

@@ -1,6 +1,6 @@
 /// Parameters of the reduced Smith 2004 closed-loop circulation (Smith, Chase, Nokes, Shaw,
 /// Wake, Med Eng Phys 2004;26:131-139; reduced form without septal interaction, valve inertance
-/// and dead-space volumes). Names are those of the science README, section 4, and of
+/// and dead-space volumes). Names are those of the docs/science.md, section 4, and of
 /// `twin-sim physiology --set NAME=VALUE`.
 ///
 /// Units: elastances mmHg/ml, resistances mmHg s/ml, volumes ml, `lam_*` 1/ml, `P0_*` mmHg,
@@ -87,7 +87,7 @@ public struct PhysiologyParameters: Sendable, Equatable, Hashable {
 // MARK: - Presets
 
 extension PhysiologyParameters {
-  /// Smith et al. 2004 values as listed in the science README, section 4 (HR 80, stressed
+  /// Smith et al. 2004 values as listed in the docs/science.md, section 4 (HR 80, stressed
   /// volume 1500 ml). The reduced model gives about 91/63 mmHg with them.
   public static let smith2004 = PhysiologyParameters(
     HR: 80, A: 1, B: 80, C: 0.375, E_lv: 2.8798, P0_lv: 0.1203, lam_lv: 0.033, E_rv: 0.585,
@@ -95,7 +95,7 @@ extension PhysiologyParameters {
     R_pul: 0.1552, R_sys: 1.0889, R_mt: 0.0158, R_av: 0.018, R_tc: 0.0237, R_pv: 0.0055,
     V_stressed: 1500)
 
-  /// Healthy adult baseline: Smith 2004 scaled as in the science README, section 4 (scaling of
+  /// Healthy adult baseline: Smith 2004 scaled as in the docs/science.md, section 4 (scaling of
   /// the Beard/Carlson reduced-Smith "normal" set): E_lv x1.5, lam_lv x0.7, E_rv x1.2,
   /// lam_rv x0.7, E_pa x0.7, R_pul x0.85, E_sa x1.3, R_sys x1.18. Gives 120.4/79.7 mmHg,
   /// stroke volume 56.1 ml, LVEDV 83.9 ml, EF 66.9 %, CO 4.49 l/min (docs/physiology.md).
@@ -135,7 +135,7 @@ extension PhysiologyParameters {
     public let keyPath: WritableKeyPath<PhysiologyParameters, Double> & Sendable
   }
 
-  /// Every parameter, in the order of the science README (HR first, activation last).
+  /// Every parameter, in the order of docs/science.md (HR first, activation last).
   public static let descriptors: [Descriptor] = [
     Descriptor(name: "HR", unit: "beats/min", meaning: "heart rate", keyPath: \.HR),
     Descriptor(

@@ -31,7 +31,7 @@ public struct PhysiologyState: Sendable, Equatable, Hashable {
     return ok(V_lv) && ok(V_rv) && ok(V_pa) && ok(V_pu) && ok(V_sa) && ok(V_sv)
   }
 
-  /// Smith et al. 2004 initial volumes (science README, section 4), ml; they sum to 1500 ml.
+  /// Smith et al. 2004 initial volumes (docs/science.md, section 4), ml; they sum to 1500 ml.
   public static let smith2004Initial = PhysiologyState(
     V_lv: 94.6812, V_rv: 90.7302, V_pa: 43.0123, V_pu: 808.458, V_sa: 133.338, V_sv: 329.780)
 

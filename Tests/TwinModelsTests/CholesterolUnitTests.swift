@@ -3,7 +3,7 @@ import Testing
 @testable import TwinModels
 
 @Test func oneMillimolePerLitreIsThirtyEightPointSixSevenMilligramsPerDecilitre() {
-  // Science README section 1: 1 mmol/L total cholesterol = 38.67 mg/dL.
+  // docs/science.md section 1: 1 mmol/L total cholesterol = 38.67 mg/dL.
   #expect(CholesterolUnit.mgPerDL.mmolPerL(38.67) == 1)
   #expect(CholesterolUnit.mgPerDL.fromMmolPerL(1) == 38.67)
   #expect(CholesterolUnit.mmolPerL.mmolPerL(5.5) == 5.5)

@@ -139,7 +139,7 @@ func batchPathAgreesWithScalarEquations(path: LinearPredictorBatch.Path) {
   func entry(_ feature: RiskFeature, _ group: RiskEquationGroup) -> Double {
     matrix[feature.rawValue * groups + group.column]
   }
-  // Spot checks against the science README tables.
+  // Spot checks against docs/science.md tables.
   #expect(entry(.lnUntreatedSBP, .pooledCohortWhiteFemale) == 1.957)
   #expect(entry(.lnAgeTimesLnTreatedSBP, .pooledCohortBlackFemale) == -6.432)
   #expect(entry(.lnHDL, .framinghamMale) == -0.93263)

@@ -3,7 +3,7 @@ import Testing
 @testable import TwinModels
 
 // Published worked example: SCORE2, Eur Heart J 2021;42:2439-2454, Supplementary Methods
-// (copied in the science README section 1): 50 years, smoker, SBP 140 mmHg, TC 6.3 mmol/L,
+// (copied in the docs/science.md section 1): 50 years, smoker, SBP 140 mmHg, TC 6.3 mmol/L,
 // HDL 1.4 mmol/L, no diabetes. Linear predictor printed to 4 decimals, risks in percent to
 // 2 decimals.
 

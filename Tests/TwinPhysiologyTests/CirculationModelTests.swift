@@ -19,7 +19,7 @@ import Testing
 }
 
 @Test func rightHandSideMatchesTheEquationsWrittenOutByHand() {
-  // Science README section 4, evaluated here independently with the C library's exp.
+  // docs/science.md section 4, evaluated here independently with the C library's exp.
   let p = PhysiologyParameters.smith2004
   let (lv, rv, pa, pu, sa, sv) = (120.0, 60.0, 40.0, 800.0, 130.0, 350.0)
   let tau = 0.3

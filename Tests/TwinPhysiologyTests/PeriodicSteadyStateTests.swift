@@ -3,7 +3,7 @@ import Testing
 @testable import TwinPhysiology
 
 @Test func healthyAdultLandsWhereTheReadmeAuthorsSay() throws {
-  // Science README section 4: "about 120/80 mmHg, LVEDV about 85 ml, SV about 57 ml,
+  // docs/science.md section 4: "about 120/80 mmHg, LVEDV about 85 ml, SV about 57 ml,
   // EF about 67 %, CO about 4.6 l/min" for the healthy-adult scaling.
   let metrics = try PeriodicSteadyState.solve(parameters: .healthyAdult, options: .singlePerson)
     .metrics
@@ -16,7 +16,7 @@ import Testing
 }
 
 @Test func smithValuesGiveAboutNinetyOneOverSixtyThree() throws {
-  // Science README section 4: "With Smith's raw values the reduced model gives only about
+  // docs/science.md section 4: "With Smith's raw values the reduced model gives only about
   // 91/63 mmHg."
   let metrics = try PeriodicSteadyState.solve(parameters: .smith2004, options: .singlePerson)
     .metrics
@@ -34,7 +34,7 @@ import Testing
     parameters: .healthyAdult, warmStart: .smith2004Initial,
     options: SteadyStateOptions(toleranceMl: 1e-7))
   #expect(plain.converged && accelerated.converged)
-  // From the Smith volumes plain iteration needs 60-90 beats (science README) at loose
+  // From the Smith volumes plain iteration needs 60-90 beats (docs/science.md) at loose
   // tolerances and more at 1e-7 ml.
   #expect(plain.beats > 60)
   #expect(accelerated.beats < 15, "\(accelerated.beats) beats")

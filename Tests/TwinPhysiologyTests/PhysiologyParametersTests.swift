@@ -3,7 +3,7 @@ import Testing
 @testable import TwinPhysiology
 
 @Test func smithPresetHoldsThePublishedValues() {
-  // Science README section 4 ("Smith 2004 values"), typed here independently.
+  // docs/science.md section 4 ("Smith 2004 values"), typed here independently.
   let p = PhysiologyParameters.smith2004
   let expected: [String: Double] = [
     "HR": 80, "A": 1, "B": 80, "C": 0.375, "E_lv": 2.8798, "P0_lv": 0.1203, "lam_lv": 0.033,

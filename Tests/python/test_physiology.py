@@ -1,7 +1,7 @@
 """`twin-sim physiology` against the independent scipy reference.
 
 scripts/reference/physiology_reference.py integrates the reduced Smith 2004 model with its own
-right-hand side (science README section 4), scipy's Radau at rtol 1e-10 and a shooting method
+right-hand side (docs/science.md section 4), scipy's Radau at rtol 1e-10 and a shooting method
 for the periodic state; twin-sim uses its own Dormand-Prince integrator and beat-to-beat
 iteration. SBP, DBP and stroke volume must agree within 0.1 % (issue 4).
 """
@@ -88,7 +88,7 @@ def test_steady_state_conserves_the_stressed_volume(twin_sim):
 
 
 def test_healthy_adult_preset_gives_what_its_authors_state(twin_sim):
-    # Science README section 4: about 120/80 mmHg, LVEDV about 85 ml, SV about 57 ml,
+    # docs/science.md section 4: about 120/80 mmHg, LVEDV about 85 ml, SV about 57 ml,
     # EF about 67 %, CO about 4.6 l/min.
     out = physiology_json(twin_sim, "healthy-adult", {})
     assert abs(out["sbp"] - 120) < 1 and abs(out["dbp"] - 80) < 1
@@ -149,6 +149,6 @@ def test_reference_script_runs_from_the_command_line(repo_root):
                   "--json"])
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    # Science README section 4: Smith's raw values give about 91/63 mmHg.
+    # docs/science.md section 4: Smith's raw values give about 91/63 mmHg.
     assert abs(out["sbp"] - 91) < 1 and abs(out["dbp"] - 63) < 1
     assert math.isclose(sum(out["state"].values()), 1500.0, rel_tol=1e-9)

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import run
 
-MG_PER_DL_PER_MMOL_PER_L = 38.67  # science README section 1
+MG_PER_DL_PER_MMOL_PER_L = 38.67  # docs/science.md section 1
 
 
 def risk_json(twin_sim, *args):
@@ -92,7 +92,7 @@ def test_framingham_case_one_woman_matches_independent_evaluation(twin_sim):
     assert abs(out["risk10"] - 0.100) <= 0.005
 
 
-# SCORE2, Eur Heart J 2021;42:2439-2454, Supplementary Methods (science README section 1):
+# SCORE2, Eur Heart J 2021;42:2439-2454, Supplementary Methods (docs/science.md section 1):
 # 50 years, smoker, SBP 140 mmHg, TC 6.3 mmol/L, HDL 1.4 mmol/L, no diabetes.
 SCORE2_EXAMPLE = {
     "male": (0.3221, 0.0541, {"low": 0.0631, "moderate": 0.0811, "high": 0.0881,
