@@ -390,6 +390,37 @@ public final class Catalog: Sendable {
     return changed
   }
 
+  /// Points the entries of a run folder that moved as a whole (`twin-sim run --overwrite`
+  /// moves a finished run aside) to its new place: the runs registered from `from` and
+  /// every product whose file lies in it, each with a `move` action. Returns the products
+  /// changed. Checksums stay: the bytes did not change.
+  @discardableResult
+  public func relocate(folder from: URL, to: URL) throws -> [DataProduct] {
+    let oldFolder = from.standardizedFileURL.path
+    let newFolder = to.standardizedFileURL.path
+    let now = Date()
+    return try database.write { db in
+      try db.execute(
+        sql: "UPDATE run SET folder = ? WHERE folder = ?", arguments: [newFolder, oldFolder])
+      var moved: [DataProduct] = []
+      let rows = try Row.fetchAll(db, sql: "SELECT * FROM product ORDER BY id")
+      for var product in rows.map(Self.product)
+      where URL(fileURLWithPath: product.path).deletingLastPathComponent().path == oldFolder {
+        let newPath = URL(fileURLWithPath: newFolder).appendingPathComponent(
+          URL(fileURLWithPath: product.path).lastPathComponent
+        ).path
+        try db.execute(
+          sql: "UPDATE product SET path = ? WHERE id = ?", arguments: [newPath, product.id])
+        try Self.record(
+          db, productID: product.id, action: "move", time: now,
+          detail: "run folder moved aside from \(oldFolder) to \(newFolder)")
+        product.path = newPath
+        moved.append(product)
+      }
+      return moved
+    }
+  }
+
   private static func record(
     _ db: Database, productID: Int64, action: String, time: Date, detail: String
   ) throws {

@@ -64,6 +64,7 @@ enum CheckpointFile {
       try perPerson("condition_\(index)", values)
     }
     for (index, values) in saved.started.enumerated() { try perPerson("started_\(index)", values) }
+    if !saved.started.isEmpty { try perPerson("ever_treated", saved.everTreated) }
     if let physiology = saved.physiology {
       for (name, values) in zip(SavedPhysiologyState.columnNames, physiology.columns) {
         let dataset = try group.createDataset(
@@ -159,6 +160,7 @@ enum CheckpointFile {
       smoking: try perPerson("smoking"), bpTreated: try perPerson("bp_treated"),
       conditions: try (0..<conditionCount).map { try perPerson("condition_\($0)") },
       started: try (0..<interventionCount).map { try perPerson("started_\($0)") },
+      everTreated: interventionCount > 0 ? try perPerson("ever_treated") : [],
       counts: counts, events: events, nextTimeIndex: position.nextTimeIndex,
       physiology: physiology
         ? SavedPhysiologyState(

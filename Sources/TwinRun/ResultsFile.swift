@@ -242,11 +242,11 @@ final class ResultsFile {
     let summary = try group.createGroup("summary")
     let summaryShape = [layout.realisations, layout.times.count]
     for (name, units, text) in SummaryColumns.columns(conditionNames: layout.conditionNames) {
-      if name == "person_years" {
+      if SummaryColumns.personTimeNames.contains(name) {
         let dataset = try summary.createDataset(name, of: Double.self, shape: summaryShape)
         try describe(dataset, units: units, text)
         try attachSummaryScales(dataset)
-        arm.personYears = dataset
+        arm.personTime.append(dataset)
       } else {
         let dataset = try summary.createDataset(name, of: Int64.self, shape: summaryShape)
         try describe(dataset, units: units, text)
@@ -277,8 +277,8 @@ final class ResultsFile {
     }
     let summary = try group.openGroup("summary")
     for (name, _, _) in SummaryColumns.columns(conditionNames: layout.conditionNames) {
-      if name == "person_years" {
-        arm.personYears = try summary.openDataset(name, of: Double.self)
+      if SummaryColumns.personTimeNames.contains(name) {
+        arm.personTime.append(try summary.openDataset(name, of: Double.self))
       } else {
         arm.counts.append(try summary.openDataset(name, of: Int64.self))
       }
@@ -309,9 +309,8 @@ final class ResultsFile {
       try dataset.write(
         isRoot ? values : [], offset: [realisation, 0], count: [isRoot ? 1 : 0, timePoints])
     }
-    if let personYears = arm.personYears {
-      let years = counts.personNanoyears.map { Double($0) / StepCounts.nanoyearsPerYear }
-      try personYears.write(
+    for (dataset, years) in zip(arm.personTime, SummaryColumns.personTimeColumns(counts)) {
+      try dataset.write(
         isRoot ? years : [], offset: [realisation, 0], count: [isRoot ? 1 : 0, timePoints])
     }
   }
@@ -332,7 +331,7 @@ final class ResultsFile {
     // Columns per realisation, in the order of `names`.
     let perRealisation: [[[Double]]] = realisations.map { counts in
       SummaryColumns.integerColumns(counts).map { $0.map(Double.init) }
-        + [counts.personNanoyears.map { Double($0) / StepCounts.nanoyearsPerYear }]
+        + SummaryColumns.personTimeColumns(counts)
     }
     for (column, (name, units, text)) in names.enumerated() {
       var statistics: [[Double]] = [[], [], [], []]
@@ -447,7 +446,8 @@ final class ArmDatasets {
   var doubleSeries: [(RecordedVariable, H5Dataset<Double>)] = []
   var flagSeries: [(RecordedVariable, H5Dataset<UInt8>)] = []
   var counts: [H5Dataset<Int64>] = []
-  var personYears: H5Dataset<Double>?
+  /// `person_years` and `person_years_risk_held`.
+  var personTime: [H5Dataset<Double>] = []
 
   init(group: H5Group) { self.group = group }
 
@@ -458,12 +458,15 @@ final class ArmDatasets {
     doubleSeries = other.doubleSeries
     flagSeries = other.flagSeries
     counts = other.counts
-    personYears = other.personYears
+    personTime = other.personTime
   }
 }
 
 /// The per-step summary datasets under `/arms/<arm>/summary`.
 enum SummaryColumns {
+  /// Name, units and description of every summary dataset: the integer counts first (in
+  /// the order of `integerColumns`), then the person-time datasets (float64 years, in the
+  /// order of `personTimeColumns`).
   static func columns(conditionNames: [String]) -> [(String, String, String)] {
     var list: [(String, String, String)] = [
       ("alive", "1", "persons alive at the time point"),
@@ -480,11 +483,26 @@ enum SummaryColumns {
       list.append(
         ("\(name)_deaths", "1", "deaths from \(name) in the step ending at the time point"))
     }
+    list.append(
+      (
+        "treatment_starts", "1",
+        "persons on whom one of the arm's interventions acts for the first time at the time "
+          + "point (summed over time: the persons treated)"
+      ))
     list.append(("person_years", "years", "person-time lived in the step ending at the time point"))
+    list.append(
+      (
+        "person_years_risk_held", "years",
+        "the part of person_years whose cardiovascular risk was evaluated at an age held inside "
+          + "the risk equation's valid range (models.outside_validity: hold)"
+      ))
     return list
   }
 
-  /// The integer columns in the order of `columns` (without person_years).
+  /// Names of the person-time datasets (float64 years), the last entries of `columns`.
+  static let personTimeNames: Set<String> = ["person_years", "person_years_risk_held"]
+
+  /// The integer columns in the order of `columns`.
   static func integerColumns(_ counts: StepCounts) -> [[Int64]] {
     var list = [
       counts.alive, counts.deaths, counts.cvdEvents, counts.cvdDeaths, counts.otherDeaths,
@@ -493,7 +511,15 @@ enum SummaryColumns {
       list.append(counts.conditionOnsets[index])
       list.append(counts.conditionDeaths[index])
     }
+    list.append(counts.treatmentStarts)
     return list
+  }
+
+  /// The person-time columns in years, in the order of `columns`.
+  static func personTimeColumns(_ counts: StepCounts) -> [[Double]] {
+    [counts.personNanoyears, counts.riskHeldNanoyears].map { column in
+      column.map { Double($0) / StepCounts.nanoyearsPerYear }
+    }
   }
 }
 

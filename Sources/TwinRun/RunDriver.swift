@@ -9,8 +9,12 @@ import TwinTime
 public struct RunOptions: Sendable {
   /// Run folder; nil: the scenario's `output.dir`.
   public var outputDirectory: String?
-  /// No progress on standard error.
+  /// No progress on standard error (the same as `progress` = `none`).
   public var quiet: Bool
+  /// How rank 0 shows progress (`auto`: a live line where the user watches a terminal).
+  public var progress: ProgressDisplay = .auto
+  /// Whether any progress is shown.
+  var showsProgress: Bool { !quiet && progress != .none }
   /// Write a checkpoint every this many steps (nil: not by steps).
   public var checkpointEverySteps: Int?
   /// Write a checkpoint when this many minutes passed since the last (nil: not by time).
@@ -21,6 +25,12 @@ public struct RunOptions: Sendable {
   public var keepCheckpoints: Int
   /// Log rank 0's resident memory at every time point to run.log (soak tests).
   public var traceMemory = false
+  /// A run folder holding a complete run (or checkpoints of another scenario) is moved
+  /// aside to `DIR.replaced-<run_id>` instead of refusing the run (`RunFolderGuard`).
+  public var overwrite = false
+  /// Called on rank 0 after a finished run was moved aside (old folder, new place), before
+  /// the new run starts: the CLI updates the catalog there.
+  public var movedAside: (@Sendable (_ from: URL, _ to: URL) -> Void)?
 
   public init(
     outputDirectory: String? = nil, quiet: Bool = false, checkpointEverySteps: Int? = nil,
@@ -192,8 +202,24 @@ public struct RunDriver {
     let directory = URL(
       fileURLWithPath: options.outputDirectory ?? scenario.output.directory, isDirectory: true)
     var log: RunLog?
+    var movedAside: String?
     if communicator.isRoot {
+      let scenarioChecksum = FileChecksum.of(text: scenario.sourceYAML)
+      /// A finished run in the folder, unless the run resumes: refused without --overwrite.
+      func occupant() throws -> RunFolderGuard.Occupant? {
+        guard !options.resume,
+          let occupant = RunFolderGuard.occupant(of: directory, scenarioChecksum: scenarioChecksum)
+        else { return nil }
+        guard options.overwrite else {
+          throw RunFolderLock.Unavailable(
+            description: RunFolderGuard.refusal(directory: directory, occupant: occupant))
+        }
+        return occupant
+      }
       do {
+        // Checked before the folder is touched (a refused run changes no byte of it), and
+        // again under the lock (a run may have finished in between).
+        _ = try occupant()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let probe = directory.appendingPathComponent(".twin-sim-write-test")
         guard FileManager.default.createFile(atPath: probe.path, contents: Data()) else {
@@ -201,11 +227,30 @@ public struct RunDriver {
         }
         try? FileManager.default.removeItem(at: probe)
         try RunFolderLock.acquire(directory: directory)
+        if let occupant = try occupant() {
+          // The lock moves with the folder and is held through the rename, so no other run
+          // starts in the old folder; the new folder gets its own.
+          let aside = try RunFolderGuard.moveAside(directory, occupant: occupant)
+          RunFolderLock.release()
+          try? FileManager.default.removeItem(at: aside.appendingPathComponent(".twin-sim.lock"))
+          try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+          try RunFolderLock.acquire(directory: directory)
+          movedAside =
+            "moved \(occupant.what) (scenario '\(occupant.scenarioName)', run id "
+            + "\(occupant.runID)) aside to \(aside.path) (--overwrite)"
+          options.movedAside?(directory.standardizedFileURL, aside)
+        }
         try Data(scenario.sourceYAML.utf8).write(
           to: directory.appendingPathComponent(FileName.scenario))
         log = try RunLog(
           url: directory.appendingPathComponent(FileName.log), append: options.resume)
-      } catch let error as RunFolderLock.Busy {
+        if let movedAside {
+          log?.write(movedAside)
+          if !options.quiet {
+            FileHandle.standardError.write(Data("twin-sim: \(movedAside)\n".utf8))
+          }
+        }
+      } catch let error as RunFolderLock.Unavailable {
         problem = error.description
       } catch {
         problem = "output folder \(directory.path): not writable: \(error)"
@@ -308,6 +353,9 @@ public struct RunDriver {
     var firstBlock = try population(
       prepared, replicate: 0, prevalences: firstParameters.conditions.map(\.prevalence))
     let recordsRiskFactors = prepared.recorded.contains(where: \.readsRiskFactors)
+    let recordsInterventions = prepared.recorded.contains {
+      if case .onIntervention = $0 { true } else { false }
+    }
     var results: ResultsFile
     var arms: [ArmDatasets]
     var resumeState: CheckpointFile.State?
@@ -332,28 +380,28 @@ public struct RunDriver {
         communicator.isRoot ? UUID().uuidString.lowercased() : "")
       let created = try communicator.broadcast(
         communicator.isRoot ? UTCTime.string(started) : "")
+      var extra: [(String, String)] = [
+        ("time_step", scenario.time.step.rawValue),
+        ("start_year", String(scenario.time.startYear)),
+        ("risk_equation", scenario.models.riskEquation.rawValue),
+        ("outside_validity", scenario.models.outsideValidity.rawValue),
+        ("baseline_arm", scenario.baselineArmName),
+        ("replicates", String(scenario.uncertainty.replicates)),
+        ("parameter_draws", String(scenario.uncertainty.parameterDraws)),
+        ("conditions", conditionNames.joined(separator: ",")),
+        (
+          "conditions_counting_as_cvd",
+          scenario.models.conditions.filter(\.countsAsCVD).map(\.name).joined(separator: ",")
+        ),
+      ]
+      if let physiology = scenario.physiology {
+        extra.append(("physiology", physiology.model.rawValue))
+        extra.append(("physiology_elastance_exponent", String(physiology.elastanceExponent)))
+      }
       let metadata = ResultMetadata(
         softwareVersion: SoftwareVersion.string, scenarioYAML: scenario.sourceYAML,
         scenarioName: scenario.name, seed: Int64(bitPattern: scenario.seed), runID: runID,
-        created: created, mpiRanks: communicator.size,
-        extra: [
-          ("time_step", scenario.time.step.rawValue),
-          ("start_year", String(scenario.time.startYear)),
-          ("risk_equation", scenario.models.riskEquation.rawValue),
-          ("outside_validity", scenario.models.outsideValidity.rawValue),
-          ("baseline_arm", scenario.baselineArmName),
-          ("conditions", conditionNames.joined(separator: ",")),
-          (
-            "conditions_counting_as_cvd",
-            scenario.models.conditions.filter(\.countsAsCVD).map(\.name).joined(separator: ",")
-          ),
-        ]
-          + (scenario.physiology.map {
-            [
-              ("physiology", $0.model.rawValue),
-              ("physiology_elastance_exponent", String($0.elastanceExponent)),
-            ]
-          } ?? []))
+        created: created, mpiRanks: communicator.size, extra: extra)
       prepared.log?.write(
         "run \(runID): scenario \(scenarioPath) (\(scenario.name)), "
           + "\(prepared.personCount) persons, \(scenario.arms.count) arms, "
@@ -391,8 +439,8 @@ public struct RunDriver {
         countsByArm[armIndex].append(counts)
       }
     }
-    var progress = ProgressReporter(
-      enabled: communicator.isRoot && !options.quiet,
+    let progress = ProgressReporter(
+      enabled: communicator.isRoot && options.showsProgress, display: options.progress,
       totalUnits: realisations.count * scenario.arms.count * (steps + 1))
     var parameterNames: [String] = []
     var parameterValues: [[Double]] = []
@@ -482,7 +530,7 @@ public struct RunDriver {
           try communicator.startAllreduce(local, .sum), doneUnits, what, timeIndex
         )
       }
-      if let previous, !options.quiet {
+      if let previous, options.showsProgress {
         progress.update(
           doneUnits: previous.doneUnits,
           what: "\(previous.what), step \(previous.timeIndex)/\(steps), \(agreed[2]) alive")
@@ -510,7 +558,7 @@ public struct RunDriver {
       // and event buffer, and the first step would copy them all (twice the arm's memory).
       var armProgress = consume start
       var recorder = ProgressRecorder(
-        inner: inner, what: what, communicator: communicator, countAlive: !options.quiet,
+        inner: inner, what: what, communicator: communicator, countAlive: options.showsProgress,
         timers: timers,
         injectedFailureStep: (realisation == 0 && armIndex == 0) ? injectedFailureStep : nil,
         memoryLog: options.traceMemory ? prepared.log : nil)
@@ -565,7 +613,7 @@ public struct RunDriver {
       where realisation.index > position.realisation || armIndex >= position.arm {
         let simulator = ArmSimulator(
           parameters: parameters, arm: arm, seed: seed,
-          recordsRiskFactors: recordsRiskFactors)
+          recordsRiskFactors: recordsRiskFactors, recordsInterventions: recordsInterventions)
         let what =
           "arm \(arm.name) (\(armIndex + 1)/\(armParameters.count))"
           + (realisations.count > 1
@@ -837,7 +885,7 @@ final class StopSignal: @unchecked Sendable {
 /// An exclusive lock on a run folder, held until the process ends, so that
 /// two runs never write the same folder.
 enum RunFolderLock {
-  struct Busy: Error, CustomStringConvertible {
+  struct Unavailable: Error, CustomStringConvertible {
     let description: String
   }
 
@@ -846,13 +894,13 @@ enum RunFolderLock {
   static func acquire(directory: URL) throws {
     let path = directory.appendingPathComponent(".twin-sim.lock").path
     let fd = open(path, O_CREAT | O_RDWR, 0o644)
-    guard fd >= 0 else { throw Busy(description: "cannot create the lock file \(path)") }
+    guard fd >= 0 else { throw Unavailable(description: "cannot create the lock file \(path)") }
     guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
       let holder =
         (try? String(contentsOfFile: path, encoding: .utf8))?
         .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
       close(fd)
-      throw Busy(
+      throw Unavailable(
         description:
           "run folder \(directory.path) is in use by another twin-sim run (\(holder)); "
           + "wait for it to end or choose another --output")
@@ -862,6 +910,13 @@ enum RunFolderLock {
     let line = "pid \(getpid()) on \(host)\n"
     _ = line.withCString { write(fd, $0, strlen($0)) }
     descriptor = fd
+  }
+
+  /// Gives up the lock taken by `acquire` (before the folder is moved aside).
+  static func release() {
+    guard descriptor >= 0 else { return }
+    close(descriptor)
+    descriptor = -1
   }
 }
 

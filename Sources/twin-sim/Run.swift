@@ -24,8 +24,17 @@ struct Run: ParsableCommand {
       is results.h5.partial with status "running"; it becomes results.h5 with
       status "complete" only when the run finished.
 
-      Rank 0 prints progress on standard error: a live line on a terminal, a line
-      every 5 seconds otherwise (Slurm logs).
+      A finished result is never overwritten: a run into a folder that holds a
+      complete run (or checkpoints of another scenario) is refused with exit
+      code 2. Choose another --output, or add --overwrite, which moves the old
+      run folder aside to DIR.replaced-<run_id>/ (and the catalog's entries
+      with it) before starting; deleting it stays your decision.
+
+      Rank 0 prints progress on standard error: a live line where you watch a
+      terminal (also under mpirun, whose ranks write to a pipe: twin-sim looks
+      at mpirun's own standard error), otherwise a line at least every 5
+      seconds (Slurm logs), also while a single step takes longer. Choose with
+      --progress live|lines|none.
 
       Checkpoints: --checkpoint-every 5 writes the full state every 5 steps (and/or
       --checkpoint-every-minutes 30) as checkpoint-NNNNNN.h5 in the run folder; the
@@ -65,8 +74,15 @@ struct Run: ParsableCommand {
   @Option(help: ArgumentHelp("Run folder (default: the scenario's output.dir).", valueName: "dir"))
   var output: String?
 
-  @Flag(help: "Print no progress.")
+  @Flag(help: "Print no progress (the same as --progress none).")
   var quiet = false
+
+  @Option(
+    help: ArgumentHelp(
+      "How rank 0 shows progress on standard error: auto (a live line where you watch a"
+        + " terminal, also through mpirun; else lines), live, lines (one every 5 s at"
+        + " least: Slurm logs) or none.", valueName: "mode"))
+  var progress: ProgressDisplay = .auto
 
   @Option(help: ArgumentHelp("Write a checkpoint every this many steps.", valueName: "steps"))
   var checkpointEvery: Int?
@@ -81,6 +97,12 @@ struct Run: ParsableCommand {
 
   @Flag(help: "Continue from the newest valid checkpoint in the run folder.")
   var resume = false
+
+  @Flag(
+    help: ArgumentHelp(
+      "Start anew in a run folder that holds a complete run (or checkpoints of another"
+        + " scenario): that run is moved aside to DIR.replaced-<run_id>/, never deleted."))
+  var overwrite = false
 
   @Flag(help: "Log resident memory at every time point to run.log (soak tests).")
   var traceMemory = false
@@ -115,6 +137,10 @@ struct Run: ParsableCommand {
   var publishedAs: String?
 
   func validate() throws {
+    if overwrite && resume {
+      throw ValidationError(
+        "--overwrite starts a new run and --resume continues the folder's run: choose one")
+    }
     if publishedAs != nil && !encryptedOutput {
       throw ValidationError("--published-as goes with --encrypted-output (a secure job's run)")
     }
@@ -151,6 +177,21 @@ struct Run: ParsableCommand {
       checkpointEveryMinutes: checkpointEveryMinutes, resume: resume,
       keepCheckpoints: keepCheckpoints)
     options.traceMemory = traceMemory
+    options.progress = progress
+    options.overwrite = overwrite
+    let catalogPath =
+      catalog ?? Catalog.defaultPath(environment: ProcessInfo.processInfo.environment)
+    options.movedAside = { from, to in
+      // The catalog's entries of the moved run follow it (a catalog is not created for this).
+      guard FileManager.default.fileExists(atPath: catalogPath) else { return }
+      do {
+        try Catalog(path: catalogPath).relocate(folder: from, to: to)
+      } catch {
+        printError(
+          "twin-sim: warning: \(catalogPath): the entries of the run moved to \(to.path) "
+            + "still name \(from.path): \(error)")
+      }
+    }
     let planned = plannedRun()
     if let planned, let plan = planned.plan {
       try checkPlan(plan, planned: planned, communicator: communicator)
@@ -270,3 +311,5 @@ extension Run {
     }
   }
 }
+
+extension ProgressDisplay: ExpressibleByArgument {}

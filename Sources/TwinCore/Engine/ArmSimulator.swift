@@ -33,12 +33,16 @@ public struct ArmSimulator: Sendable {
   /// keeps the risk factors, or gives antihypertensive treatment (started by SBP). Otherwise
   /// those columns may be released (`PersonBlock.releaseWrittenColumns`).
   public let readsBlockRiskFactors: Bool
+  /// Whether the recorder reads the `on_<type>` columns (`ArmState.onIntervention`).
+  public let recordsInterventions: Bool
 
   /// `recordsRiskFactors`: whether the recorder reads sbp, total cholesterol, HDL, BMI or
   /// ten-year risk from the state (`RecordedVariable.readsRiskFactors`).
   public init(
-    parameters: ModelParameters, arm: ArmParameters, seed: UInt64, recordsRiskFactors: Bool = true
+    parameters: ModelParameters, arm: ArmParameters, seed: UInt64, recordsRiskFactors: Bool = true,
+    recordsInterventions: Bool = false
   ) {
+    self.recordsInterventions = recordsInterventions
     self.parameters = parameters
     self.arm = arm
     self.seed = seed
@@ -81,7 +85,8 @@ public struct ArmSimulator: Sendable {
   public func start(block: PersonBlock) -> ArmProgress {
     var state = ArmState(
       block: block, interventionCount: arm.interventions.count,
-      physiology: parameters.physiology != nil, keepsRiskFactors: keepsRiskFactors)
+      physiology: parameters.physiology != nil, keepsRiskFactors: keepsRiskFactors,
+      recordsInterventions: recordsInterventions)
     drawPropensities(block: block, state: &state)
     return ArmProgress(
       state: state,
@@ -101,6 +106,7 @@ public struct ArmSimulator: Sendable {
     progress.state.bpTreated = saved.bpTreated
     progress.state.conditions = saved.conditions
     progress.state.started = saved.started
+    progress.state.everTreated = saved.everTreated
     if let physiology = saved.physiology { progress.state.physiology.restore(physiology) }
     for person in 0..<block.count where saved.alive[person] == 0 {
       progress.state.markDead(person)
@@ -123,8 +129,9 @@ public struct ArmSimulator: Sendable {
     let time = Double(step) * parameters.stepYears
     let solvesPhysiology =
       parameters.physiology != nil && step % parameters.stepsPerYear == 0
-    updateQuantities(
-      block: block, time: time, solvesPhysiology: solvesPhysiology, state: &progress.state)
+    progress.counts.treatmentStarts[step] = Int64(
+      updateQuantities(
+        block: block, time: time, solvesPhysiology: solvesPhysiology, state: &progress.state))
     if solvesPhysiology { solvePhysiology(block: block, step: step, state: &progress.state) }
     progress.counts.alive[step] = Int64(progress.state.alive.reduce(0) { $0 + Int($1) })
     try recorder.record(progress.state)
@@ -162,15 +169,23 @@ public struct ArmSimulator: Sendable {
   /// yearly solve left, 0 before the first); at a step that solves the physiology
   /// (`solvesPhysiology`) each person's model parameters are filled in instead, and
   /// `solvePhysiology` computes the ten-year risk after the solve.
+  ///
+  /// Returns the persons on whom an intervention acts for the first time (`everTreated`);
+  /// sets the `on_<type>` columns when they are recorded.
+  @discardableResult
   func updateQuantities(
     block: PersonBlock, time: Double, solvesPhysiology: Bool = false, state: inout ArmState
-  ) {
+  ) -> Int {
     let drift = parameters.trajectories
     // The mapping bound once: unwrapping the optional coupling inside the loop copied it (and
     // retained its tables) for every person, 7 % of a run without physiology.
     let mapping = parameters.physiology?.mapping
     let coupled = mapping != nil
     let readsRiskFactors = readsBlockRiskFactors
+    // Bit of each intervention's type (`InterventionType` order) in `acting`.
+    let typeBits = arm.interventions.map { UInt8(1) << UInt8($0.type.columnIndex) }
+    let recordsInterventions = self.recordsInterventions
+    var newlyTreated = 0
     for person in 0..<block.count {
       guard state.alive[person] == 1 else { continue }
       let startAge = block.ageYears[person]
@@ -194,6 +209,8 @@ public struct ArmSimulator: Sendable {
       let diabetes = block.diabetes[person]
       // The physiology's addition to the SBP the risk equations see (0 without physiology).
       let riskSbpOffset = coupled ? state.physiology.riskSbpOffset[person] : 0
+      // The types of the interventions acting on the person at this time point.
+      var acting: UInt8 = 0
       for (index, intervention) in arm.interventions.enumerated()
       where state.reached[index][person] == 1 {
         let startTime = intervention.startTime(ageAtStartYears: startAge)
@@ -201,7 +218,9 @@ public struct ArmSimulator: Sendable {
         switch intervention.effect {
         case .smoking(let smoker):
           quantities.smoking = smoker ? 1 : 0
+          acting |= typeBits[index]
         case .diet(let tcShift, let hdlShift, let sbpShift, let bmiShift, let onsetYears):
+          acting |= typeBits[index]
           let ramp = onsetYears > 0 ? min(1, (time - startTime) / onsetYears) : 1
           quantities.totalCholesterol = max(
             quantities.totalCholesterol + ramp * tcShift, Trajectories.floorTotalCholesterolMmolL)
@@ -218,7 +237,10 @@ public struct ArmSimulator: Sendable {
               } ?? true
             if eligible { state.started[index][person] = 1 }
           }
-          if state.started[index][person] == 1 { quantities.totalCholesterol *= factor }
+          if state.started[index][person] == 1 {
+            quantities.totalCholesterol *= factor
+            acting |= typeBits[index]
+          }
         case .antihypertensive(let shift, let minimumSbp):
           if state.started[index][person] == 0, quantities.sbp >= (minimumSbp ?? -.infinity) {
             state.started[index][person] = 1
@@ -226,7 +248,17 @@ public struct ArmSimulator: Sendable {
           if state.started[index][person] == 1 {
             quantities.sbp = max(quantities.sbp + shift, Trajectories.floorSbpMmHg)
             quantities.bpTreated = 1
+            acting |= typeBits[index]
           }
+        }
+      }
+      if acting != 0, state.everTreated[person] == 0 {
+        state.everTreated[person] = 1
+        newlyTreated += 1
+      }
+      if recordsInterventions {
+        for type in state.onIntervention.indices {
+          state.onIntervention[type][person] = (acting >> UInt8(type)) & 1
         }
       }
       state.ageYears[person] = age
@@ -253,6 +285,7 @@ public struct ArmSimulator: Sendable {
           sex: sex, age: age, quantities, diabetes: diabetes, sbpOffsetMmHg: riskSbpOffset)
       }
     }
+    return newlyTreated
   }
 
   /// Solves the physiology of every person alive at time point `step` (parameters filled in by
@@ -357,6 +390,8 @@ public struct ArmSimulator: Sendable {
       otherRiskStart.append(otherRisks.count)
     }
     let cvdOn = parameters.cardiovascularRisk != nil
+    // Ages at which the risk equation is evaluated at the nearest valid age (`hold`).
+    let validAges = parameters.cardiovascularRisk?.validAges
     // Draws that certainly give no event skip their logarithm (bit-identical: HazardCeilings).
     let ceilings = self.ceilings
     let background = parameters.background
@@ -466,7 +501,9 @@ public struct ArmSimulator: Sendable {
       }
 
       let end = min(deathTime, dt)
-      counts.personNanoyears[next] += Int64((end * StepCounts.nanoyearsPerYear).rounded())
+      let nanoyears = Int64((end * StepCounts.nanoyearsPerYear).rounded())
+      counts.personNanoyears[next] += nanoyears
+      if let validAges, !validAges.contains(age) { counts.riskHeldNanoyears[next] += nanoyears }
 
       // Non-fatal events before the death (or the step's end) happen.
       // (A fatal CVD event is the death itself: its time equals `end`.)

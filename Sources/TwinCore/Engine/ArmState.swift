@@ -25,6 +25,14 @@ public struct ArmState: Sendable {
   var started: [[UInt8]]
   /// Per intervention, whether the person is reached by it (propensity draw).
   var reached: [[UInt8]]
+  /// Whether any of the arm's interventions has acted on the person at a time point so
+  /// far (empty for an arm without interventions): the persons treated, for the number
+  /// needed to treat per person treated.
+  var everTreated: [UInt8]
+  /// Per intervention type (`InterventionType` order), whether one of the arm's
+  /// interventions of that type acts on the person at this time point (`on_<type>` in
+  /// `output.record`); empty columns unless recorded. After death: the value at death.
+  public internal(set) var onIntervention: [[UInt8]]
   /// The cardiovascular physiology (empty when the scenario has none).
   public internal(set) var physiology: PhysiologyArmState
   /// Whether `sbp`, `totalCholesterol`, `hdl`, `bmi` and `risk10` hold a value per person.
@@ -34,7 +42,7 @@ public struct ArmState: Sendable {
 
   init(
     block: PersonBlock, interventionCount: Int, physiology: Bool = false,
-    keepsRiskFactors: Bool = true
+    keepsRiskFactors: Bool = true, recordsInterventions: Bool = false
   ) {
     let count = block.count
     alive = [UInt8](repeating: 1, count: count)
@@ -52,6 +60,10 @@ public struct ArmState: Sendable {
     conditions = block.conditions
     started = Array(repeating: [UInt8](repeating: 0, count: count), count: interventionCount)
     reached = Array(repeating: [UInt8](repeating: 0, count: count), count: interventionCount)
+    everTreated = [UInt8](repeating: 0, count: interventionCount > 0 ? count : 0)
+    onIntervention = Array(
+      repeating: [UInt8](repeating: 0, count: recordsInterventions ? count : 0),
+      count: InterventionType.allCases.count)
     self.physiology = PhysiologyArmState(count: count, isOn: physiology)
   }
 
@@ -89,7 +101,8 @@ public struct ArmProgress: Sendable {
     SavedArmState(
       alive: state.alive, cvdHistory: state.cvdHistory, smoking: state.smoking,
       bpTreated: state.bpTreated, conditions: state.conditions, started: state.started,
-      counts: counts, events: events, nextTimeIndex: nextTimeIndex,
+      everTreated: state.everTreated, counts: counts, events: events,
+      nextTimeIndex: nextTimeIndex,
       physiology: state.physiology.isOn ? state.physiology.saved : nil)
   }
 }
@@ -106,6 +119,8 @@ public struct SavedArmState: Sendable, Equatable {
   public var conditions: [[UInt8]]
   /// Per intervention, whether a treatment was started.
   public var started: [[UInt8]]
+  /// Whether an intervention of the arm has acted on the person (empty without any).
+  public var everTreated: [UInt8]
   public var counts: StepCounts
   public var events: EventLog
   public var nextTimeIndex: Int
@@ -114,8 +129,8 @@ public struct SavedArmState: Sendable, Equatable {
 
   public init(
     alive: [UInt8], cvdHistory: [UInt8], smoking: [UInt8], bpTreated: [UInt8],
-    conditions: [[UInt8]], started: [[UInt8]], counts: StepCounts, events: EventLog,
-    nextTimeIndex: Int, physiology: SavedPhysiologyState? = nil
+    conditions: [[UInt8]], started: [[UInt8]], everTreated: [UInt8], counts: StepCounts,
+    events: EventLog, nextTimeIndex: Int, physiology: SavedPhysiologyState? = nil
   ) {
     self.alive = alive
     self.cvdHistory = cvdHistory
@@ -123,6 +138,7 @@ public struct SavedArmState: Sendable, Equatable {
     self.bpTreated = bpTreated
     self.conditions = conditions
     self.started = started
+    self.everTreated = everTreated
     self.counts = counts
     self.events = events
     self.nextTimeIndex = nextTimeIndex
@@ -143,6 +159,12 @@ public struct StepCounts: Sendable, Equatable {
   public var otherDeaths: [Int64]
   /// Person-time lived in the step, 1e-9 years.
   public var personNanoyears: [Int64]
+  /// Persons on whom one of the arm's interventions acts for the first time at the time
+  /// point (their sum over time points: the persons treated).
+  public var treatmentStarts: [Int64]
+  /// The part of `personNanoyears` whose cardiovascular risk was evaluated at an age held
+  /// inside the risk equation's valid range (`outside_validity: hold`), 1e-9 years.
+  public var riskHeldNanoyears: [Int64]
   /// Per condition: onsets in the step.
   public var conditionOnsets: [[Int64]]
   /// Per condition: deaths from it in the step.
@@ -159,14 +181,18 @@ public struct StepCounts: Sendable, Equatable {
     cvdDeaths = zeros
     otherDeaths = zeros
     personNanoyears = zeros
+    treatmentStarts = zeros
+    riskHeldNanoyears = zeros
     conditionOnsets = Array(repeating: zeros, count: conditionCount)
     conditionDeaths = Array(repeating: zeros, count: conditionCount)
   }
 
   /// All counts in one flat array (for one reduction over ranks), in a fixed order.
   public var flattened: [Int64] {
-    [alive, deaths, cvdEvents, cvdDeaths, otherDeaths, personNanoyears].flatMap { $0 }
-      + conditionOnsets.flatMap { $0 } + conditionDeaths.flatMap { $0 }
+    [
+      alive, deaths, cvdEvents, cvdDeaths, otherDeaths, personNanoyears, treatmentStarts,
+      riskHeldNanoyears,
+    ].flatMap { $0 } + conditionOnsets.flatMap { $0 } + conditionDeaths.flatMap { $0 }
   }
 
   /// Rebuilds counts from `flattened` output (after a reduction over ranks).
@@ -174,13 +200,15 @@ public struct StepCounts: Sendable, Equatable {
     var slices = stride(from: 0, to: values.count, by: timePoints).map {
       Array(values[$0..<min($0 + timePoints, values.count)])
     }
-    precondition(slices.count == 6 + 2 * conditionCount, "count layout mismatch")
+    precondition(slices.count == 8 + 2 * conditionCount, "count layout mismatch")
     alive = slices.removeFirst()
     deaths = slices.removeFirst()
     cvdEvents = slices.removeFirst()
     cvdDeaths = slices.removeFirst()
     otherDeaths = slices.removeFirst()
     personNanoyears = slices.removeFirst()
+    treatmentStarts = slices.removeFirst()
+    riskHeldNanoyears = slices.removeFirst()
     conditionOnsets = Array(slices.prefix(conditionCount))
     conditionDeaths = Array(slices.suffix(conditionCount))
   }

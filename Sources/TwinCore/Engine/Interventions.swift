@@ -9,6 +9,19 @@ public struct ArmParameters: Sendable {
   }
 }
 
+/// The kinds of intervention, in a fixed order (the `on_<type>` columns of `ArmState`).
+/// Raw values are the scenario's `type` names.
+public enum InterventionType: String, Sendable, CaseIterable {
+  case smoking, diet, statin, antihypertensive
+
+  /// Name of the per-person series recording whether the intervention acts
+  /// (`output.record`, `/arms/<arm>/on_<type>`).
+  public var recordedName: String { "on_\(rawValue)" }
+
+  /// Position in `allCases`: the column of `ArmState.onIntervention`.
+  public var columnIndex: Int { Self.allCases.firstIndex(of: self)! }
+}
+
 /// One intervention, resolved. Every intervention works through one mechanism:
 /// it modifies named quantities (`sbp`, `total_cholesterol`, `hdl`, `bmi`,
 /// `smoking`, `bp_treated`) of the persons it reaches, from its start on,
@@ -44,6 +57,16 @@ public struct InterventionParameters: Sendable {
 
   public var effect: Effect
   public var start: Start
+
+  /// The kind of intervention.
+  public var type: InterventionType {
+    switch effect {
+    case .smoking: .smoking
+    case .diet: .diet
+    case .statin: .statin
+    case .antihypertensive: .antihypertensive
+    }
+  }
   /// Share of persons reached (for treatments: fraction * uptake). A person is
   /// reached when their propensity draw is below it, so a larger share reaches a
   /// superset of the persons a smaller share reaches.

@@ -7,15 +7,18 @@ public enum RecordedVariable: Sendable, Hashable {
   /// Outputs of the cardiovascular physiology (scenario `physiology`), from the last yearly
   /// steady state.
   case sbpModel, dbpModel, pulsePressure, cardiacOutput, ejectionFraction, pwv, sbpRisk
+  /// Whether one of the arm's interventions of this type acts on the person (`on_<type>`).
+  case onIntervention(InterventionType)
   /// Whether the person has condition `index` (scenario order).
   case condition(index: Int, name: String)
 
   /// The fixed variables in documentation order.
-  public static let fixed: [RecordedVariable] = [
-    .alive, .age, .sbp, .totalCholesterol, .hdl, .bmi, .smoking, .diabetes, .bpTreated, .risk10,
-    .cvdHistory, .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv,
-    .sbpRisk,
-  ]
+  public static let fixed: [RecordedVariable] =
+    [
+      .alive, .age, .sbp, .totalCholesterol, .hdl, .bmi, .smoking, .diabetes, .bpTreated, .risk10,
+      .cvdHistory, .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv,
+      .sbpRisk,
+    ] + InterventionType.allCases.map { .onIntervention($0) }
 
   /// The physiology's variables: recordable only with `physiology.model: smith2004`.
   public static let physiology: [RecordedVariable] = [
@@ -53,6 +56,7 @@ public enum RecordedVariable: Sendable, Hashable {
     case .ejectionFraction: "ejection_fraction"
     case .pwv: "pwv"
     case .sbpRisk: "sbp_risk"
+    case .onIntervention(let type): type.recordedName
     case .condition(_, let name): name
     }
   }
@@ -60,7 +64,7 @@ public enum RecordedVariable: Sendable, Hashable {
   /// Flags are stored as UInt8 (0 or 1); the rest as floating point.
   public var isFlag: Bool {
     switch self {
-    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: true
+    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition, .onIntervention: true
     case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: false
     case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
       false
@@ -72,7 +76,8 @@ public enum RecordedVariable: Sendable, Hashable {
   public var readsRiskFactors: Bool {
     switch self {
     case .sbp, .totalCholesterol, .hdl, .bmi, .risk10: true
-    case .alive, .age, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: false
+    case .alive, .age, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition, .onIntervention:
+      false
     case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
       false
     }
@@ -90,7 +95,7 @@ public enum RecordedVariable: Sendable, Hashable {
     case .cardiacOutput: "L/min"
     case .ejectionFraction: "percent"
     case .pwv: "m/s"
-    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: "1"
+    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition, .onIntervention: "1"
     }
   }
 
@@ -127,6 +132,9 @@ public enum RecordedVariable: Sendable, Hashable {
     case .sbpRisk:
       "systolic pressure the risk equations see: observed sbp at time 0 plus the change of "
         + "sbp_model since time 0 (docs/physiology.md); NaN after death"
+    case .onIntervention(let type):
+      "1 while one of the arm's \(type.rawValue) interventions acts on the person (reached, "
+        + "started and, for treatments, eligible); value at death after death"
     case .condition(_, let name): "1 while the person has the condition \(name)"
     }
   }
@@ -147,7 +155,7 @@ public enum RecordedVariable: Sendable, Hashable {
     case .ejectionFraction: physiologyValue(state.physiology.metrics.ejectionFraction, person)
     case .pwv: physiologyValue(state.physiology.pwv, person)
     case .sbpRisk: physiologyValue(state.physiology.riskSbp, person)
-    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition:
+    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition, .onIntervention:
       Double(flagValue(state, person: person))
     }
   }
@@ -169,7 +177,7 @@ public enum RecordedVariable: Sendable, Hashable {
     case .ejectionFraction: physiologyColumn(state.physiology.metrics.ejectionFraction, state)
     case .pwv: physiologyColumn(state.physiology.pwv, state)
     case .sbpRisk: physiologyColumn(state.physiology.riskSbp, state)
-    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition: nil
+    case .alive, .smoking, .diabetes, .bpTreated, .cvdHistory, .condition, .onIntervention: nil
     }
   }
 
@@ -183,6 +191,7 @@ public enum RecordedVariable: Sendable, Hashable {
     case .bpTreated: state.bpTreated
     case .cvdHistory: state.cvdHistory
     case .condition(let index, _): state.conditions[index]
+    case .onIntervention(let type): state.onIntervention[type.columnIndex]
     case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: nil
     case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
       nil
@@ -198,6 +207,7 @@ public enum RecordedVariable: Sendable, Hashable {
     case .bpTreated: state.bpTreated[person]
     case .cvdHistory: state.cvdHistory[person]
     case .condition(let index, _): state.conditions[index][person]
+    case .onIntervention(let type): state.onIntervention[type.columnIndex][person]
     case .age, .sbp, .totalCholesterol, .hdl, .bmi, .risk10: 0
     case .sbpModel, .dbpModel, .pulsePressure, .cardiacOutput, .ejectionFraction, .pwv, .sbpRisk:
       0

@@ -14,7 +14,8 @@ public enum ScenarioSchema {
   public static let recordableVariables = [
     "alive", "age", "sbp", "total_cholesterol", "hdl", "bmi", "smoking", "diabetes",
     "bp_treated", "risk10", "cvd_history", "sbp_model", "dbp_model", "pulse_pressure",
-    "cardiac_output", "ejection_fraction", "pwv", "sbp_risk",
+    "cardiac_output", "ejection_fraction", "pwv", "sbp_risk", "on_smoking", "on_diet",
+    "on_statin", "on_antihypertensive",
   ]
 
   /// The recordable variables the cardiovascular physiology computes (they need
@@ -29,7 +30,7 @@ public enum ScenarioSchema {
   public static let reservedNames =
     recordableVariables + [
       "sex", "id", "ldl", "time", "person", "events", "summary", "deaths", "cvd_events",
-      "cvd_deaths", "person_years",
+      "cvd_deaths", "person_years", "person_years_risk_held", "treatment_starts",
     ]
 
   /// Risk factors (person attributes that are yes/no) a condition's incidence
