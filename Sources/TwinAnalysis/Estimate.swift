@@ -47,6 +47,14 @@ public struct Estimate: Sendable, Equatable {
   /// One realisation with a standard error from within the run (persons as
   /// the sampling unit): the normal-approximation interval value +- z * se,
   /// z = 1.959964 (the 97.5 % standard normal quantile).
+  /// Not applicable: no value, no interval, nil in each realisation (e.g. an NNT per person
+  /// treated where nobody was treated).
+  static func notApplicable(_ source: Estimate) -> Estimate {
+    Estimate(
+      mean: nil, lower95: nil, upper95: nil, mcse: nil,
+      realisationValues: source.realisationValues.map { _ in nil })
+  }
+
   static func withinRun(value: Double, standardError: Double) -> Estimate {
     Estimate(
       mean: value, lower95: value - standardNormalQuantile975 * standardError,

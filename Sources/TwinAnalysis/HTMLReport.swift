@@ -73,8 +73,8 @@ public enum HTMLReport {
 
   private static func summarySection(_ summary: ResultSummary) -> String {
     let measures: [SummaryMeasure] = [
-      .lifeExpectancyYears, .cvdEventsPer1000, .cvdDeathsPer1000, .eventsAvertedPer1000,
-      .lifeYearsGainedPer1000, .numberNeededToTreat,
+      .rmstYears, .cvdEventsPer1000, .cvdDeathsPer1000, .eventsAvertedPer1000,
+      .lifeYearsGainedPer1000, .numberNeededToTreat, .numberNeededToTreatTreated, .riskHeldShare,
     ]
     var html = "<section id=\"summary\">\n<h2>Arms versus the baseline "
     html += "(\(escaped(summary.baselineArm)))</h2>\n"
@@ -82,6 +82,9 @@ public enum HTMLReport {
     html += "\(Formatting.fixed(Double(summary.personCount), 0)) persons. Each cell: estimate, "
     html += "95 % interval and Monte Carlo standard error (MCSE). "
     html += "\(escaped(summary.intervalExplanation))</p>\n"
+    if let note = summary.riskHeldNote {
+      html += "<p class=\"warning\">\(escaped(note))</p>\n"
+    }
     html += "<table class=\"summary\">\n<thead><tr><th>arm</th>"
     for measure in measures {
       let unit = measure.unit == "years" ? " (years)" : ""

@@ -21,6 +21,10 @@ public struct RunProvenance: Sendable, Equatable {
   public var timeStep: String?
   /// Calendar year at time 0 (as stored: a string).
   public var startYear: String?
+  /// `uncertainty.replicates` and `uncertainty.parameter_draws` of the scenario (nil in
+  /// files written before they were stored).
+  public var replicates: Int?
+  public var parameterDraws: Int?
   /// Data-management and scheduler links when the run recorded them, as
   /// (attribute name, value) in the order of `linkAttributeNames`.
   public var links: [ProvenanceLink]
@@ -140,6 +144,8 @@ public final class ResultFile {
       riskEquation: try attributes.text("risk_equation"),
       outsideValidity: try attributes.text("outside_validity"),
       timeStep: try attributes.text("time_step"), startYear: try attributes.text("start_year"),
+      replicates: try attributes.text("replicates").flatMap { Int($0) },
+      parameterDraws: try attributes.text("parameter_draws").flatMap { Int($0) },
       links: links)
 
     let armNames = (try attributes.text("arms") ?? "").split(separator: ",").map(String.init)
@@ -194,6 +200,15 @@ public final class ResultFile {
 
   /// A summary dataset of an arm, shape [realisation, time], as rows of
   /// realisations. Missing datasets are a layout error.
+  /// Whether `/arms/<arm>/summary/<name>` exists (datasets added in later versions).
+  func hasSummaryDataset(arm: String, dataset name: String) throws(AnalysisError) -> Bool {
+    let group = try armGroup(arm)
+    return try readingHDF5 { () throws(HDF5Error) in
+      guard try group.contains("summary") else { return false }
+      return try group.openGroup("summary").contains(name)
+    }
+  }
+
   func summaryRows(arm: String, dataset name: String) throws(AnalysisError) -> [[Double]] {
     let group = try armGroup(arm)
     let location = "/arms/\(arm)/summary/\(name)"

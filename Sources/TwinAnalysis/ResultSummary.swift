@@ -3,24 +3,40 @@
 public enum SummaryMeasure: String, CaseIterable, Sendable {
   case persons
   case personYears = "person_years"
-  case lifeExpectancyYears = "life_expectancy_years"
+  /// Restricted mean survival time over the horizon: person-years / persons, the mean
+  /// time lived between the start and the horizon (not a life expectancy unless the
+  /// horizon reaches the end of life).
+  case rmstYears = "rmst_years"
   case cvdEventsPer1000 = "cvd_events_per_1000"
   case cvdDeathsPer1000 = "cvd_deaths_per_1000"
   case eventsAvertedPer1000 = "events_averted_per_1000"
   case lifeYearsGainedPer1000 = "life_years_gained_per_1000"
   case numberNeededToTreat = "nnt"
+  /// Persons on whom one of the arm's interventions acted (`summary/treatment_starts`).
+  case personsTreated = "persons_treated"
+  /// Events averted per 1,000 persons treated: 1,000 x (baseline - arm events) / treated.
+  case eventsAvertedPer1000Treated = "events_averted_per_1000_treated"
+  /// Number needed to treat per person actually treated: treated / events averted.
+  case numberNeededToTreatTreated = "nnt_treated"
+  /// Share of person-time whose risk was evaluated at an age held inside the risk
+  /// equation's valid range (`summary/person_years_risk_held` / `person_years`).
+  case riskHeldShare = "risk_held_share"
 
   /// Words for tables and reports.
   public var label: String {
     switch self {
     case .persons: return "persons"
     case .personYears: return "person-years"
-    case .lifeExpectancyYears: return "life expectancy over the horizon"
+    case .rmstYears: return "RMST, restricted mean survival time over the horizon"
     case .cvdEventsPer1000: return "CVD events per 1,000"
     case .cvdDeathsPer1000: return "CVD deaths per 1,000"
     case .eventsAvertedPer1000: return "CVD events averted per 1,000"
     case .lifeYearsGainedPer1000: return "life-years gained per 1,000"
-    case .numberNeededToTreat: return "number needed to treat"
+    case .numberNeededToTreat: return "number needed to treat, per person in the arm"
+    case .personsTreated: return "persons treated"
+    case .eventsAvertedPer1000Treated: return "CVD events averted per 1,000 treated"
+    case .numberNeededToTreatTreated: return "number needed to treat, per person treated"
+    case .riskHeldShare: return "share of person-years with risk held at age limits"
     }
   }
 
@@ -28,16 +44,23 @@ public enum SummaryMeasure: String, CaseIterable, Sendable {
   public var unit: String {
     switch self {
     case .persons, .cvdEventsPer1000, .cvdDeathsPer1000, .eventsAvertedPer1000,
-      .numberNeededToTreat:
+      .numberNeededToTreat, .personsTreated, .eventsAvertedPer1000Treated,
+      .numberNeededToTreatTreated, .riskHeldShare:
       return "1"
-    case .personYears, .lifeExpectancyYears, .lifeYearsGainedPer1000: return "years"
+    case .personYears, .rmstYears, .lifeYearsGainedPer1000: return "years"
     }
   }
+
+  /// The JSON key of `rmstYears` in earlier releases, written beside `rmst_years` for one
+  /// more release (deprecated; docs/analysis.md).
+  public static let deprecatedRMSTKey = "life_expectancy_years"
 
   /// Whether the measure compares an arm with the baseline (absent for the baseline).
   public var isComparison: Bool {
     switch self {
-    case .eventsAvertedPer1000, .lifeYearsGainedPer1000, .numberNeededToTreat: return true
+    case .eventsAvertedPer1000, .lifeYearsGainedPer1000, .numberNeededToTreat, .personsTreated,
+      .eventsAvertedPer1000Treated, .numberNeededToTreatTreated:
+      return true
     default: return false
     }
   }
@@ -72,8 +95,8 @@ public struct ArmSummary: Sendable {
   public subscript(measure: SummaryMeasure) -> Estimate? { estimates[measure] }
 }
 
-/// Per arm and versus the baseline: persons, person-years, life expectancy over
-/// the horizon, cardiovascular events and deaths, events averted, life-years
+/// Per arm and versus the baseline: persons, person-years, restricted mean survival
+/// time over the horizon, cardiovascular events and deaths, events averted, life-years
 /// gained and the number needed to treat, each with a 95 % interval and its
 /// Monte Carlo standard error (definitions in docs/analysis.md).
 public struct ResultSummary: Sendable {
@@ -87,6 +110,13 @@ public struct ResultSummary: Sendable {
   /// With one realisation: how the standard errors of cardiovascular counts were found.
   public var countErrorMethod: CountErrorMethod?
   public var arms: [ArmSummary]
+
+  /// One replicate with parameter draws: every draw simulates the same persons with the same
+  /// random numbers, so the spread over realisations is parameter uncertainty only, and an
+  /// arm no uncertain input reaches has an interval of zero width.
+  public var parameterUncertaintyOnly: Bool {
+    realisationCount >= 2 && provenance.replicates == 1 && (provenance.parameterDraws ?? 0) > 0
+  }
 
   /// Persons per 1,000 in rates.
   static let ratePer = 1000.0
@@ -115,7 +145,7 @@ public struct ResultSummary: Sendable {
       var measures: [SummaryMeasure: [Double]] = [
         .persons: arm.personYears.map { _ in persons },
         .personYears: arm.personYears,
-        .lifeExpectancyYears: arm.personYears.map { $0 / persons },
+        .rmstYears: arm.personYears.map { $0 / persons },
         .cvdEventsPer1000: arm.cvdEvents.map { ratePer * $0 / persons },
         .cvdDeathsPer1000: arm.cvdDeaths.map { ratePer * $0 / persons },
       ]
@@ -126,6 +156,18 @@ public struct ResultSummary: Sendable {
         measures[.lifeYearsGainedPer1000] = zip(arm.personYears, baseline.personYears).map {
           ratePer * ($0 - $1) / persons
         }
+        if let treated = arm.treated {
+          measures[.personsTreated] = treated
+          // Without anyone treated in a realisation the rate is not defined there.
+          measures[.eventsAvertedPer1000Treated] = zip(
+            zip(baseline.cvdEvents, arm.cvdEvents), treated
+          ).map { events, treated in
+            treated > 0 ? ratePer * (events.0 - events.1) / treated : .nan
+          }
+        }
+      }
+      if let held = arm.riskHeldPersonYears {
+        measures[.riskHeldShare] = zip(held, arm.personYears).map { $1 > 0 ? $0 / $1 : 0 }
       }
       values.append(measures)
     }
@@ -152,6 +194,15 @@ public struct ResultSummary: Sendable {
     for index in estimates.indices where index != baselineIndex {
       if let averted = estimates[index][.eventsAvertedPer1000] {
         estimates[index][.numberNeededToTreat] = numberNeededToTreat(averted)
+      }
+      if let averted = estimates[index][.eventsAvertedPer1000Treated] {
+        // Nobody treated in some realisation: no rate per person treated there.
+        if averted.mean.map({ !$0.isFinite }) ?? true {
+          estimates[index][.eventsAvertedPer1000Treated] = .notApplicable(averted)
+          estimates[index][.numberNeededToTreatTreated] = .notApplicable(averted)
+        } else {
+          estimates[index][.numberNeededToTreatTreated] = numberNeededToTreat(averted)
+        }
       }
     }
     let arms = file.armNames.enumerated().map { index, name in
@@ -191,6 +242,10 @@ struct RealisationTotals {
   var personYears: [Double]
   var cvdEvents: [Double]
   var cvdDeaths: [Double]
+  /// Persons treated (`treatment_starts`); nil in files written before it was recorded.
+  var treated: [Double]?
+  /// `person_years_risk_held`; nil in files written before it was recorded.
+  var riskHeldPersonYears: [Double]?
 
   init(file: ResultFile, arm: String) throws(AnalysisError) {
     func totals(_ name: String) throws(AnalysisError) -> [Double] {
@@ -199,6 +254,12 @@ struct RealisationTotals {
     personYears = try totals("person_years")
     cvdEvents = try totals("cvd_events")
     cvdDeaths = try totals("cvd_deaths")
+    if try file.hasSummaryDataset(arm: arm, dataset: "treatment_starts") {
+      treated = try totals("treatment_starts")
+    }
+    if try file.hasSummaryDataset(arm: arm, dataset: "person_years_risk_held") {
+      riskHeldPersonYears = try totals("person_years_risk_held")
+    }
   }
 }
 
@@ -246,7 +307,7 @@ struct WithinRunErrors {
     for index in file.armNames.indices {
       var armErrors: [SummaryMeasure: Double] = [.persons: 0]
       if let lifetime = moments.lifetime[index].standardErrorOfMean {
-        armErrors[.lifeExpectancyYears] = lifetime
+        armErrors[.rmstYears] = lifetime
         armErrors[.personYears] = persons * lifetime
       }
       if index != baselineIndex, let gained = moments.lifetimeGained[index].standardErrorOfMean {
@@ -274,6 +335,13 @@ struct WithinRunErrors {
           armErrors[.eventsAvertedPer1000] =
             rate * (events + totals[baselineIndex].cvdEvents[0]).squareRoot() / persons
         }
+      }
+      // Per person treated: the same paired difference, over the treated instead of all n
+      // (the number treated taken as given).
+      if index != baselineIndex, let averted = armErrors[.eventsAvertedPer1000],
+        let treated = totals[index].treated?.first, treated > 0
+      {
+        armErrors[.eventsAvertedPer1000Treated] = averted * persons / treated
       }
       errors.append(armErrors)
     }

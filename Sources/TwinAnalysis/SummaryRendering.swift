@@ -23,21 +23,49 @@ extension ResultSummary {
   /// Decimals shown for a measure in tables and reports.
   static func decimals(_ measure: SummaryMeasure) -> Int {
     switch measure {
-    case .persons: return 0
+    case .persons, .personsTreated: return 0
     case .personYears, .cvdEventsPer1000, .cvdDeathsPer1000, .eventsAvertedPer1000,
-      .lifeYearsGainedPer1000, .numberNeededToTreat:
+      .lifeYearsGainedPer1000, .numberNeededToTreat, .eventsAvertedPer1000Treated,
+      .numberNeededToTreatTreated:
       return 1
-    case .lifeExpectancyYears: return 2
+    case .rmstYears: return 2
+    case .riskHeldShare: return 3
     }
+  }
+
+  /// What the intervals cover: `parameter_uncertainty_only` (one replicate with parameter
+  /// draws), `monte_carlo_and_parameters` (replicates and draws), `monte_carlo` (replicates
+  /// or one realisation without draws).
+  public var intervalScope: String {
+    if parameterUncertaintyOnly { return "parameter_uncertainty_only" }
+    if (provenance.parameterDraws ?? 0) > 0 { return "monte_carlo_and_parameters" }
+    return "monte_carlo"
+  }
+
+  /// A sentence when the risk equation was held at its age limits for part of the
+  /// person-time (the largest share over arms); nil when it never was.
+  public var riskHeldNote: String? {
+    let shares = arms.compactMap { $0[.riskHeldShare]?.mean }
+    guard let largest = shares.max(), largest > 0 else { return nil }
+    let equation = provenance.riskEquation.map { " (\($0))" } ?? ""
+    return "the risk equation\(equation) was evaluated at the nearest age of its valid range "
+      + "for up to \(Formatting.fixed(100 * largest, 1)) % of the person-years of an arm "
+      + "(models.outside_validity: \(provenance.outsideValidity ?? "hold")); results for those "
+      + "ages extrapolate the equation (docs/models.md, \"Validity ranges\")."
   }
 
   /// One sentence on where intervals and MCSEs come from.
   public var intervalExplanation: String {
     switch intervalMethod {
     case .overRealisations:
-      return "95 % interval: 2.5 and 97.5 percentiles over the \(realisationCount) realisations "
+      let sentence =
+        "95 % interval: 2.5 and 97.5 percentiles over the \(realisationCount) realisations "
         + "(replicates x parameter draws); MCSE: standard deviation over realisations / "
         + "sqrt(\(realisationCount))."
+      guard parameterUncertaintyOnly else { return sentence }
+      return sentence + " One replicate: every parameter draw simulates the same persons with "
+        + "the same random numbers, so the intervals reflect parameter uncertainty only (no "
+        + "Monte Carlo noise); an arm that no uncertain input reaches has none."
     case .withinRun:
       let counts =
         countErrorMethod == .perPerson
@@ -65,6 +93,7 @@ extension ResultSummary {
       lines.append("WARNING: status '\(provenance.status)': the run did not finish.")
     }
     lines.append(intervalExplanation)
+    if let riskHeldNote { lines.append("NOTE: " + riskHeldNote) }
     let header = ["measure", "estimate", "95 % interval", "MCSE"]
     for arm in arms {
       lines.append("")
@@ -101,6 +130,9 @@ extension ResultSummary {
   func intervalText(_ estimate: Estimate, _ decimals: Int) -> String {
     switch (estimate.lower95, estimate.upper95) {
     case (let lower?, let upper?):
+      if lower == upper && parameterUncertaintyOnly {
+        return "\(Formatting.fixed(lower, decimals)) (parameter uncertainty only: none here)"
+      }
       return "\(Formatting.fixed(lower, decimals)) to \(Formatting.fixed(upper, decimals))"
     case (let lower?, nil):
       return "\(Formatting.fixed(lower, decimals)) to unbounded"
@@ -159,6 +191,7 @@ private struct SummaryDocument: Encodable {
     case baselineArm = "baseline_arm"
     case intervalMethod = "interval_method"
     case countErrorMethod = "count_error_method"
+    case intervalScope = "interval_scope"
     case arms
   }
 
@@ -178,6 +211,7 @@ private struct SummaryDocument: Encodable {
     try container.encode(summary.baselineArm, forKey: .baselineArm)
     try container.encode(summary.intervalMethod.rawValue, forKey: .intervalMethod)
     try container.encode(summary.countErrorMethod?.rawValue, forKey: .countErrorMethod)
+    try container.encode(summary.intervalScope, forKey: .intervalScope)
     try container.encode(summary.arms.map(ArmDocument.init), forKey: .arms)
   }
 }
@@ -200,6 +234,9 @@ private struct ArmDocument: Encodable {
     for measure in SummaryMeasure.allCases {
       try container.encode(arm[measure].map(EstimateDocument.init), forKey: Key(measure.rawValue))
     }
+    // The key `rmst_years` had before this release; kept for one release (docs/analysis.md).
+    try container.encode(
+      arm[.rmstYears].map(EstimateDocument.init), forKey: Key(SummaryMeasure.deprecatedRMSTKey))
   }
 }
 

@@ -10,6 +10,12 @@ public enum RiskEquationKind: String, Sendable, CaseIterable, CustomStringConver
   /// SCORE2, SCORE2 working group and ESC Cardiovascular risk collaboration 2021
   /// (Eur Heart J 42:2439-2454).
   case score2 = "score2"
+  /// SCORE2-OP, SCORE2-OP working group and ESC Cardiovascular risk collaboration 2021
+  /// (Eur Heart J 42:2455-2467): ages 70 and over.
+  case score2OP = "score2-op"
+  /// SCORE2 below age 70 and SCORE2-OP from 70, as the ESC 2021 prevention guideline
+  /// (Visseren et al., Eur Heart J 2021;42:3227-3337) uses them.
+  case score2PlusOP = "score2+op"
 
   public var description: String { rawValue }
 
@@ -19,6 +25,8 @@ public enum RiskEquationKind: String, Sendable, CaseIterable, CustomStringConver
     case .pooledCohort: return "Pooled Cohort Equations (Goff et al. 2013)"
     case .framingham2008: return "Framingham general CVD equation (D'Agostino et al. 2008)"
     case .score2: return "SCORE2 (Eur Heart J 2021)"
+    case .score2OP: return "SCORE2-OP (Eur Heart J 2021)"
+    case .score2PlusOP: return "SCORE2 below 70, SCORE2-OP from 70 (ESC 2021 guideline)"
     }
   }
 
@@ -31,7 +39,7 @@ public enum RiskEquationKind: String, Sendable, CaseIterable, CustomStringConver
     case .framingham2008:
       return "first cardiovascular event (coronary heart disease, stroke, peripheral artery"
         + " disease, heart failure)"
-    case .score2:
+    case .score2, .score2OP, .score2PlusOP:
       return "fatal or nonfatal cardiovascular event (cardiovascular death, nonfatal"
         + " myocardial infarction, nonfatal stroke)"
     }
@@ -43,9 +51,10 @@ public struct RiskEstimate: Sendable, Equatable {
   /// The equation's linear predictor, sum(beta * x), without the mean subtracted
   /// (for the Pooled Cohort Equations this is the "Individual Sum" of Goff Table A).
   public let linearPredictor: Double
-  /// Ten-year risk as a fraction in [0, 1] (region-calibrated for SCORE2).
+  /// Ten-year risk as a fraction in [0, 1] (region-calibrated for SCORE2 and SCORE2-OP).
   public let risk10: Double
-  /// SCORE2 only: ten-year risk before region recalibration. `nil` for other equations.
+  /// SCORE2 and SCORE2-OP only: ten-year risk before region recalibration. `nil` for other
+  /// equations.
   public let risk10Uncalibrated: Double?
 
   public init(linearPredictor: Double, risk10: Double, risk10Uncalibrated: Double? = nil) {
@@ -84,7 +93,8 @@ public protocol RiskEquation: Sendable {
   func tenYearRisk(linearPredictor: Double, sex: Sex) -> Double
 
   /// Linear predictor and risks for `factors`, unchecked. The default combines the two
-  /// requirements above; SCORE2 adds its uncalibrated risk.
+  /// requirements above; SCORE2 and SCORE2-OP add their uncalibrated risk, and
+  /// `SCORE2PlusOP` returns the estimate of the model that covers the person's age.
   func estimateUnchecked(_ factors: RiskFactors) -> RiskEstimate
 }
 
@@ -148,4 +158,15 @@ func coxTenYearRisk(
   linearPredictor: Double, meanLinearPredictor: Double, baselineSurvival10: Double
 ) -> Double {
   -expm1(exp(linearPredictor - meanLinearPredictor) * log(baselineSurvival10))
+}
+
+/// Region recalibration of SCORE2 and SCORE2-OP:
+/// `1 - exp(-exp(s1 + s2 * ln(-ln(1 - uncalibrated))))`.
+///
+/// `ln(1 - uncalibrated)` is taken with `log1p` and the final `1 - exp(-x)` with `expm1`, so
+/// small risks keep full relative precision.
+@inlinable
+func recalibratedTenYearRisk(uncalibrated: Double, scales: SCORE2.Calibration) -> Double {
+  let complementaryLogLog = log(-log1p(-uncalibrated))
+  return -expm1(-exp(scales.scale1 + scales.scale2 * complementaryLogLog))
 }

@@ -8,12 +8,14 @@ struct Summary: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "summary",
     abstract:
-      "Per arm and versus the baseline: life expectancy, CVD events, NNT, with uncertainty.",
+      "Per arm and versus the baseline: survival time, CVD events, NNT, with uncertainty.",
     discussion: """
       Reads a result file (docs/hdf5-layout.md) and prints, for every arm:
-        persons, person-years, life expectancy over the horizon (person-years /
-        persons: restricted mean survival from the start), cardiovascular events
-        and deaths per 1,000 persons,
+        persons, person-years, the restricted mean survival time over the
+        horizon (RMST: person-years / persons, the mean time lived between the
+        start and the horizon; JSON key rmst_years, also still written as
+        life_expectancy_years for this release), cardiovascular events and
+        deaths per 1,000 persons,
       and for every arm other than the baseline (root attribute baseline_arm),
       within the same realisation (common random numbers):
         CVD events averted and life-years gained per 1,000 persons, and the

@@ -25,8 +25,8 @@ extension HDF5FileTests {
       #expect(base[.persons]?.mean == 4)
       // Lifetimes base [1.5, 2, 0.25, 2], treat [2, 2, 0.25, 2].
       #expect(close(base[.personYears]?.mean, 5.75))
-      #expect(close(base[.lifeExpectancyYears]?.mean, 1.4375))
-      #expect(close(treat[.lifeExpectancyYears]?.mean, 1.5625))
+      #expect(close(base[.rmstYears]?.mean, 1.4375))
+      #expect(close(treat[.rmstYears]?.mean, 1.5625))
       // base: 2 CVD events (one fatal), 1 CVD death among 4 persons.
       #expect(close(base[.cvdEventsPer1000]?.mean, 500))
       #expect(close(base[.cvdDeathsPer1000]?.mean, 250))
@@ -50,9 +50,9 @@ extension HDF5FileTests {
       #expect(result.countErrorMethod == .perPerson)
       let base = result.arms[0]
       let treat = result.arms[1]
-      #expect(close(base[.lifeExpectancyYears]?.mcse, 0.41300474169997936))
+      #expect(close(base[.rmstYears]?.mcse, 0.41300474169997936))
       #expect(close(base[.personYears]?.mcse, 4 * 0.41300474169997936))
-      #expect(close(treat[.lifeExpectancyYears]?.mcse, 0.4375))
+      #expect(close(treat[.rmstYears]?.mcse, 0.4375))
       #expect(close(treat[.lifeYearsGainedPer1000]?.mcse, 1000 * 0.25 / 2))
       #expect(close(treat[.eventsAvertedPer1000]?.mcse, 1000 * 1 / 2))
       // Per-person CVD events [2, 0, 0, 0] and deaths [1, 0, 0, 0].
@@ -187,7 +187,7 @@ extension HDF5FileTests {
       #expect(csv.contains { $0.hasPrefix("treat,nnt,1,2.0,") && $0.contains(",,") })
       let text = result.rendered(.text)
       #expect(text.contains("arm treat versus base"))
-      #expect(text.contains("life expectancy over the horizon (years)"))
+      #expect(text.contains("RMST, restricted mean survival time over the horizon (years)"))
     }
   }
 }

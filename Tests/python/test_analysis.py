@@ -76,7 +76,7 @@ def test_load_arm_headline_numbers_equal_summary(twin_sim, result):
     summary = summary_json(twin_sim, result)
     for arm in summary["arms"]:
         numbers = json.loads(example("load_arm.py", result, "--arm", arm["arm"], "--json"))
-        for key in ["persons", "person_years", "life_expectancy_years", "cvd_events_per_1000",
+        for key in ["persons", "person_years", "rmst_years", "cvd_events_per_1000",
                     "cvd_deaths_per_1000"]:
             assert agree(numbers[key], arm[key]["mean"]), (arm["arm"], key)
 
@@ -129,7 +129,9 @@ def test_several_realisations_use_percentiles_over_them(twin_sim, conditions):
     assert summary["interval_method"] == "percentiles_over_realisations"
     with h5py.File(conditions, "r") as f:
         years = f["arms/baseline/summary/person_years"][...].sum(axis=1) / 5000
-    life = arm_of(summary, "baseline")["life_expectancy_years"]
+    life = arm_of(summary, "baseline")["rmst_years"]
+    # The old key stays for one release, with the same numbers.
+    assert arm_of(summary, "baseline")["life_expectancy_years"] == life
     assert np.allclose(life["values"], years, rtol=1e-12)
     assert agree(life["lower95"], float(np.percentile(years, 2.5)))
     assert agree(life["mcse"], float(np.std(years, ddof=1) / np.sqrt(8)))
@@ -164,7 +166,7 @@ def test_summary_csv_and_text_carry_the_json_numbers(twin_sim, quickstart):
     text = run([twin_sim, "summary", str(quickstart)]).stdout
     for arm in summary["arms"]:
         assert arm["arm"] in text
-    assert "life expectancy over the horizon (years)" in text
+    assert "RMST, restricted mean survival time over the horizon (years)" in text
 
 
 # --- export ------------------------------------------------------------------------

@@ -52,14 +52,14 @@ def load_events(f: h5py.File, arm: str) -> pd.DataFrame:
 
 
 def headline(summary: pd.DataFrame, persons: int) -> dict:
-    """Per realisation, then the mean over realisations: person-years, life
-    expectancy over the horizon (person-years / persons), CVD events and deaths
-    per 1,000 persons."""
+    """Per realisation, then the mean over realisations: person-years, the
+    restricted mean survival time over the horizon (person-years / persons), CVD
+    events and deaths per 1,000 persons."""
     per_realisation = summary.groupby(level="realisation").sum()
     return {
         "persons": persons,
         "person_years": float(per_realisation["person_years"].mean()),
-        "life_expectancy_years": float((per_realisation["person_years"] / persons).mean()),
+        "rmst_years": float((per_realisation["person_years"] / persons).mean()),
         "cvd_events_per_1000": float((1000 * per_realisation["cvd_events"] / persons).mean()),
         "cvd_deaths_per_1000": float((1000 * per_realisation["cvd_deaths"] / persons).mean()),
     }

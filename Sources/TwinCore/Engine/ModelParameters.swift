@@ -333,6 +333,10 @@ public struct CardiovascularRisk: Sendable {
     case pooledCohort(PooledCohortEquations)
     case framingham(Framingham2008)
     case score2(SCORE2)
+    /// SCORE2-OP alone (ages 70-89).
+    case score2OP(SCORE2OP)
+    /// SCORE2 below 70, SCORE2-OP from 70 (ages 40-89).
+    case score2PlusOP(SCORE2PlusOP)
   }
 
   public let equation: Equation
@@ -347,6 +351,8 @@ public struct CardiovascularRisk: Sendable {
     case .pooledCohort(let model): interval = model.validAgeInterval
     case .framingham(let model): interval = model.validAgeInterval
     case .score2(let model): interval = model.validAgeInterval
+    case .score2OP(let model): interval = model.validAgeInterval
+    case .score2PlusOP(let model): interval = model.validAgeInterval
     }
     validAges = interval.lowerBound...interval.upperBound.nextDown
   }
@@ -360,6 +366,8 @@ public struct CardiovascularRisk: Sendable {
     case .pooledCohort(let model): return model.estimateUnchecked(held).risk10
     case .framingham(let model): return model.estimateUnchecked(held).risk10
     case .score2(let model): return model.estimateUnchecked(held).risk10
+    case .score2OP(let model): return model.estimateUnchecked(held).risk10
+    case .score2PlusOP(let model): return model.estimateUnchecked(held).risk10
     }
   }
 }
