@@ -61,6 +61,7 @@ public enum CampaignCrate {
     license: CrateLicense = .governedByDMP, slurmVersion: String? = nil
   ) throws -> JSONValue {
     var graph = CrateGraph()
+    let agent = agent.affiliated(orDefault: publisher)
     graph.addSoftware(software)
     graph.addAgent(agent)
     let engineID = "https://slurm.schedmd.com/"

@@ -123,11 +123,20 @@ public struct Agent: Sendable {
     let safe = login.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
     return Agent(identifier: "#agent-\(String(safe))", name: name, affiliation: affiliation)
   }
+
+  /// This agent with `organization` as its affiliation when it declares none. Crates pass
+  /// their publisher, the site's organisation: the person ran the job on an account of that
+  /// site, which is an affiliation in schema.org's sense (docs/dmp.md).
+  public func affiliated(orDefault organization: Organization?) -> Agent {
+    var agent = self
+    if agent.affiliation == nil { agent.affiliation = organization }
+    return agent
+  }
 }
 
-/// An organisation in a crate: the publisher of crates (the computing
-/// centre: `TWIN_SIM_PUBLISHER_NAME`, `TWIN_SIM_PUBLISHER_URL`) or the agent's
-/// affiliation (`TWIN_SIM_AGENT_AFFILIATION_NAME`, `..._URL`).
+/// An organisation in a crate: the publisher of crates (the computing centre:
+/// `TWIN_SIM_PUBLISHER_NAME` and `TWIN_SIM_PUBLISHER_URL`, else the site file's `publisher`)
+/// or the agent's affiliation (`TWIN_SIM_AGENT_AFFILIATION_NAME`, `..._URL`).
 public struct Organization: Sendable, Hashable {
   public var name: String
   /// An http(s) URL identifying the organisation (its ROR id or home page).
@@ -149,9 +158,15 @@ public struct Organization: Sendable, Hashable {
     return Organization(name: name, url: url)
   }
 
-  /// The publisher of crates, from `TWIN_SIM_PUBLISHER_NAME` and `TWIN_SIM_PUBLISHER_URL`.
-  public static func publisher(_ environment: [String: String]) -> Organization? {
-    fromEnvironment(environment, prefix: "TWIN_SIM_PUBLISHER")
+  /// The publisher of crates: `TWIN_SIM_PUBLISHER_NAME` and `TWIN_SIM_PUBLISHER_URL`, else
+  /// the site file's `publisher` (`SiteConfiguration`). Throws `ProvenanceError` naming the
+  /// site file when it is invalid.
+  public static func publisher(_ environment: [String: String]) throws -> Organization? {
+    do {
+      return try SiteConfiguration.publisher(environment: environment)
+    } catch let failure as SiteLocation.Failure {
+      throw ProvenanceError("site configuration: \(failure)")
+    }
   }
 }
 
@@ -193,6 +208,8 @@ public enum RunCrate {
     license: CrateLicense = .governedByDMP, environment: [String: String]
   ) throws -> JSONValue {
     var graph = CrateGraph()
+    let publisher = try Organization.publisher(environment)
+    let agent = agent.affiliated(orDefault: publisher)
     let actionID = "#run-\(run.runID)"
     let jobID = environment["SLURM_JOB_ID"]
     let scenario = run.folder.appendingPathComponent(RunRecord.scenarioName)
@@ -255,7 +272,7 @@ public enum RunCrate {
     graph.add(.object(action))
     graph.addProfile(processProfile, name: "Process Run Crate", version: "0.5")
     var rootExtra: [String: JSONValue] = ["author": .reference(agent.identifier)]
-    if let publisher = Organization.publisher(environment) {
+    if let publisher {
       graph.addPublisher(publisher)
       rootExtra["publisher"] = .reference(publisher.url)
     }

@@ -99,6 +99,8 @@ extension RunCrate {
     license: CrateLicense = .governedByDMP, environment: [String: String]
   ) throws -> JSONValue {
     var graph = CrateGraph()
+    let publisher = try Organization.publisher(environment)
+    let agent = agent.affiliated(orDefault: publisher)
     let actionID = "#run-\(run.runID)"
     let software = SoftwareIdentity.twinSim(
       version: run.softwareVersion ?? "unknown", url: softwareURL)
@@ -164,7 +166,7 @@ extension RunCrate {
     graph.add(.object(action))
     graph.addProfile(processProfile, name: "Process Run Crate", version: "0.5")
     var rootExtra: [String: JSONValue] = ["author": .reference(agent.identifier)]
-    if let publisher = Organization.publisher(environment) {
+    if let publisher {
       graph.addPublisher(publisher)
       rootExtra["publisher"] = .reference(publisher.url)
     }

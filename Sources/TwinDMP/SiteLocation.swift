@@ -8,7 +8,8 @@ public enum SiteLocation {
   public static let environmentVariable = "TWIN_SIM_SITE_LOCATION"
   /// Environment variable naming a site file instead of `defaultConfigPath`.
   public static let configVariable = "TWIN_SIM_SITE_CONFIG"
-  /// Site file, JSON `{"geo_location": "DE"}`, written by the centre's administrators.
+  /// Site file, JSON `{"geo_location": "DE", ...}` (`SiteConfiguration`), written by the
+  /// centre's administrators.
   public static let defaultConfigPath = "/etc/twin-sim/site.json"
 
   public enum Failure: Error, CustomStringConvertible {
@@ -25,31 +26,16 @@ public enum SiteLocation {
     }
   }
 
-  /// The site's code from the environment or the site file; nil when neither
-  /// declares one (the check then reports the location as unknown).
+  /// The site's code from the environment or the site file's `geo_location`
+  /// (`SiteConfiguration`); nil when neither declares one (the check then reports the
+  /// location as unknown).
   public static func current(
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws -> String? {
     if let code = environment[environmentVariable], !code.isEmpty {
       return try validated(code, source: environmentVariable)
     }
-    let path = environment[configVariable] ?? defaultConfigPath
-    guard FileManager.default.fileExists(atPath: path) else {
-      if environment[configVariable] != nil {
-        throw Failure.unreadableConfig(path: path, reason: "no such file")
-      }
-      return nil
-    }
-    let document: JSONValue
-    do {
-      document = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: path)))
-    } catch {
-      throw Failure.unreadableConfig(path: path, reason: "not readable JSON (\(error))")
-    }
-    guard let code = document["geo_location"]?.stringValue else {
-      throw Failure.unreadableConfig(path: path, reason: "expected a string geo_location")
-    }
-    return try validated(code, source: "\(path): geo_location")
+    return try SiteConfiguration.file(environment: environment).geoLocation
   }
 
   private static func validated(_ code: String, source: String) throws -> String {

@@ -28,10 +28,14 @@ struct Provenance: ParsableCommand {
       (--node-signers, --bundle as for 'secure fetch'). No plaintext checksum.
 
       Agent: TWIN_SIM_AGENT_ORCID / TWIN_SIM_AGENT_NAME, else the Slurm or login
-      user. Software URL: TWIN_SIM_SOFTWARE_URL, else this executable's file URL.
-      Publisher (the centre): TWIN_SIM_PUBLISHER_NAME and TWIN_SIM_PUBLISHER_URL;
-      the agent's affiliation: TWIN_SIM_AGENT_AFFILIATION_NAME and ..._URL.
-      Guide: docs/dmp.md.
+      user. The site's identity, declared once in the site file
+      (/etc/twin-sim/site.json, or the file TWIN_SIM_SITE_CONFIG names):
+      software_url (where its twin-sim is described) and publisher ({name, url}:
+      the organisation publishing the crates); TWIN_SIM_SOFTWARE_URL and
+      TWIN_SIM_PUBLISHER_NAME with TWIN_SIM_PUBLISHER_URL win over the file.
+      Without a software URL the crate names this executable's file URL. The
+      agent's affiliation: TWIN_SIM_AGENT_AFFILIATION_NAME and ..._URL, else the
+      publisher. Guide: docs/dmp.md.
       """)
 
   @Argument(help: "A finished (or failed) run folder.")
@@ -84,7 +88,7 @@ struct Provenance: ParsableCommand {
         let written = try CampaignCrate.write(
           campaign: URL(fileURLWithPath: campaign), plan: plan,
           planFile: URL(fileURLWithPath: dmp), softwareURL: software, agent: agent,
-          publisher: Organization.publisher(environment), license: crateLicense,
+          publisher: try Organization.publisher(environment), license: crateLicense,
           slurmVersion: installedSlurmVersion())
         print(written.path)
       } else if let runFolder, let sealed = try sealedResults.sealedRun(folder: runFolder) {
@@ -113,10 +117,11 @@ struct Provenance: ParsableCommand {
   }
 }
 
-/// The URL a crate names twin-sim by: TWIN_SIM_SOFTWARE_URL (a site's
-/// installation page or the release), else this executable's file URL.
+/// The URL a crate names twin-sim by: TWIN_SIM_SOFTWARE_URL, else the site file's
+/// software_url (a site's installation page or the release), else this executable's file
+/// URL. An invalid site file is reported by the publisher's lookup, which reads it too.
 func softwareURL(environment: [String: String]) -> String {
-  environment["TWIN_SIM_SOFTWARE_URL"]
+  (try? SiteConfiguration.softwareURL(environment: environment))
     ?? (Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]))
     .standardizedFileURL.absoluteString
 }
