@@ -9,8 +9,8 @@ struct Risk: ParsableCommand {
     commandName: "risk",
     abstract: "Ten-year cardiovascular risk of one person by a published risk equation.",
     discussion: """
-      Computes the ten-year risk of a first cardiovascular event with one of three
-      published equations, and the constant annual hazard that a yearly simulation
+      Computes the ten-year risk of a first cardiovascular event with one of the
+      published equations below, and the constant annual hazard that a yearly simulation
       step uses, h = -ln(1 - risk10) / 10 (assumes the hazard is constant over the
       ten years).
 
@@ -29,10 +29,15 @@ struct Risk: ParsableCommand {
                     CVD, recalibrated to an ESC risk region (--region; Germany is
                     in the moderate region). Age 40-69 years; not intended for
                     people with diabetes (the term exists for recalibration only).
+        score2-op   SCORE2-OP for older persons (Eur Heart J 2021;42:2455-2467).
+                    The same outcome, accounting for the competing risk of
+                    non-cardiovascular death, by ESC risk region. Age 70-89 years.
+        score2+op   SCORE2 below 70 and SCORE2-OP from 70, as the ESC 2021
+                    prevention guideline uses them. Age 40-89 years.
 
       Units: cholesterol is read in mg/dL for pce and framingham and in mmol/L for
-      score2 unless --units says otherwise (1 mmol/L = 38.67 mg/dL). Systolic
-      blood pressure in mmHg, age in years.
+      the SCORE2 family unless --units says otherwise (1 mmol/L = 38.67 mg/dL).
+      Systolic blood pressure in mmHg, age in years.
 
       Inputs outside an equation's valid range are refused with exit status 2 and
       a message naming the range; nothing is extrapolated.
@@ -42,12 +47,19 @@ struct Risk: ParsableCommand {
                       --total-cholesterol 213 --hdl 50 --sbp 120
         twin-sim risk --equation score2 --sex male --age 50 --smoker \\
                       --total-cholesterol 6.3 --hdl 1.4 --sbp 140 --region high --json
+        twin-sim risk --equation score2+op --sex female --age 75 --smoker \\
+                      --total-cholesterol 5.5 --hdl 1.3 --sbp 140
       """)
 
   enum EquationOption: String, ExpressibleByArgument, CaseIterable {
     case pce
     case framingham
     case score2
+    case score2OP = "score2-op"
+    case score2PlusOP = "score2+op"
+
+    /// SCORE2 and SCORE2-OP: ESC risk regions, lipids in mmol/L.
+    var isSCORE2Family: Bool { self == .score2 || self == .score2OP || self == .score2PlusOP }
   }
 
   enum SexOption: String, ExpressibleByArgument, CaseIterable {
@@ -83,7 +95,8 @@ struct Risk: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
-      "Total cholesterol, in --units (default mg/dL for pce and framingham, mmol/L for score2).",
+      "Total cholesterol, in --units (default mg/dL for pce and framingham, mmol/L for the"
+        + " SCORE2 family).",
       valueName: "value"))
   var totalCholesterol: Double
 
@@ -110,7 +123,7 @@ struct Risk: ParsableCommand {
   @Option(help: "pce only: race group (default white).")
   var race: RaceOption?
 
-  @Option(help: "score2 only: ESC risk region (default moderate).")
+  @Option(help: "score2, score2-op and score2+op: ESC risk region (default moderate).")
   var region: RegionOption?
 
   @Flag(help: "Print one JSON object instead of a sentence.")
@@ -121,14 +134,15 @@ struct Risk: ParsableCommand {
       throw ValidationError(
         "--race applies only to --equation pce (race-specific Pooled Cohort Equations).")
     }
-    if region != nil && equation != .score2 {
-      throw ValidationError("--region applies only to --equation score2 (ESC risk regions).")
+    if region != nil && !equation.isSCORE2Family {
+      throw ValidationError(
+        "--region applies only to --equation score2, score2-op and score2+op (ESC risk regions).")
     }
   }
 
   func run() throws {
     let cholesterolUnit: CholesterolUnit
-    switch units ?? (equation == .score2 ? .mmolPerL : .mgPerDL) {
+    switch units ?? (equation.isSCORE2Family ? .mmolPerL : .mgPerDL) {
     case .mgPerDL: cholesterolUnit = .mgPerDL
     case .mmolPerL: cholesterolUnit = .mmolPerL
     }
@@ -149,9 +163,13 @@ struct Risk: ParsableCommand {
       groupWords.append(chosenRace.rawValue)
     case .framingham:
       model = Framingham2008()
-    case .score2:
+    case .score2, .score2OP, .score2PlusOP:
       let chosenRegion = scoreTwoRegion(region ?? .moderate)
-      model = SCORE2(region: chosenRegion)
+      switch equation {
+      case .score2OP: model = SCORE2OP(region: chosenRegion)
+      case .score2PlusOP: model = SCORE2PlusOP(region: chosenRegion)
+      default: model = SCORE2(region: chosenRegion)
+      }
       report.region = chosenRegion.rawValue
     }
 

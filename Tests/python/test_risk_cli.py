@@ -189,3 +189,33 @@ def test_without_json_prints_one_readable_line(twin_sim):
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1
     assert "10-year risk 8.81 %" in lines[0] and "high" in lines[0]
+
+
+# SCORE2-OP supplement worked example (woman, 75 years, smoker, SBP 140 mmHg, TC 5.5,
+# HDL 1.3 mmol/L, no diabetes): uncalibrated ten-year risk 24.42 % (printed); the
+# region recalibration of Supplementary Methods Table 1 is checked in SCORE2OPTests.
+def test_score2_op_and_score2_plus_op_reproduce_the_published_uncalibrated_risk(twin_sim):
+    inputs = ["--sex", "female", "--age", "75", "--smoker", "--total-cholesterol", "5.5",
+              "--hdl", "1.3", "--sbp", "140"]
+    alone = risk_json(twin_sim, "--equation", "score2-op", *inputs)
+    both = risk_json(twin_sim, "--equation", "score2+op", *inputs)
+    assert alone["risk10_uncalibrated"] == pytest.approx(0.2442, abs=5e-5)
+    assert both["risk10"] == alone["risk10"]
+    assert both["equation"] == "score2+op" and alone["equation"] == "score2-op"
+
+
+def test_score2_plus_op_is_score2_below_70(twin_sim):
+    inputs = ["--sex", "male", "--age", "50", "--smoker", "--total-cholesterol", "6.3",
+              "--hdl", "1.4", "--sbp", "140", "--region", "high"]
+    assert (risk_json(twin_sim, "--equation", "score2+op", *inputs)["risk10"]
+            == risk_json(twin_sim, "--equation", "score2", *inputs)["risk10"])
+
+
+@pytest.mark.parametrize("equation,age,valid", [
+    ("score2-op", "65", "70-89 years"), ("score2-op", "92", "70-89 years"),
+    ("score2+op", "35", "40-89 years"), ("score2+op", "95", "40-89 years")])
+def test_score2_op_ages_outside_the_range_are_refused(twin_sim, equation, age, valid):
+    result = run([twin_sim, "risk", "--equation", equation, "--sex", "male", "--age", age,
+                  "--total-cholesterol", "5", "--hdl", "1.3", "--sbp", "140"])
+    assert result.returncode == 2
+    assert valid in result.stderr

@@ -94,6 +94,7 @@ public struct ParameterResolver {
         models.trajectories.hdlMmolPerLPerYear, name: "models.trajectories.hdl_per_year"),
       bmiPerYear: value(
         models.trajectories.bmiKgPerM2PerYear, name: "models.trajectories.bmi_per_year"))
+    let region = SCORE2.Region(rawValue: models.score2Region.rawValue)!
     let risk: CardiovascularRisk? =
       switch models.riskEquation {
       case .pce:
@@ -101,9 +102,9 @@ public struct ParameterResolver {
           equation: .pooledCohort(
             PooledCohortEquations(race: models.race == .black ? .black : .white)))
       case .framingham: CardiovascularRisk(equation: .framingham(Framingham2008()))
-      case .score2:
-        CardiovascularRisk(
-          equation: .score2(SCORE2(region: SCORE2.Region(rawValue: models.score2Region.rawValue)!)))
+      case .score2: CardiovascularRisk(equation: .score2(SCORE2(region: region)))
+      case .score2OP: CardiovascularRisk(equation: .score2OP(SCORE2OP(region: region)))
+      case .score2PlusOP: CardiovascularRisk(equation: .score2PlusOP(SCORE2PlusOP(region: region)))
       case .none: nil
       }
     let conditionNames = models.conditions.map(\.name)

@@ -242,17 +242,24 @@ public enum RiskEquationChoice: String, Sendable, Hashable, CaseIterable {
   case framingham
   /// SCORE2 (SCORE2 working group, Eur Heart J 2021).
   case score2
+  /// SCORE2-OP (SCORE2-OP working group, Eur Heart J 2021), ages 70-89.
+  case score2OP = "score2-op"
+  /// SCORE2 below 70, SCORE2-OP from 70 (ESC 2021 prevention guideline).
+  case score2PlusOP = "score2+op"
   /// No risk equation: only declared conditions cause events.
   case none
 
   /// The exact ages (years) the equation was derived for, [lower, upper), from
   /// the equations' own validity ranges: PCE 40-79 (Goff 2013), Framingham
-  /// 30-74 (D'Agostino 2008), SCORE2 40-69 (SCORE2-OP covers 70+); nil for `none`.
+  /// 30-74 (D'Agostino 2008), SCORE2 40-69, SCORE2-OP 70-89, both together 40-89; nil for
+  /// `none`.
   public var validAgesYears: Range<Double>? {
     switch self {
     case .pce: return PooledCohortEquations().validAgeInterval
     case .framingham: return Framingham2008().validAgeInterval
     case .score2: return SCORE2(region: .moderate).validAgeInterval
+    case .score2OP: return SCORE2OP(region: .moderate).validAgeInterval
+    case .score2PlusOP: return SCORE2PlusOP(region: .moderate).validAgeInterval
     case .none: return nil
     }
   }

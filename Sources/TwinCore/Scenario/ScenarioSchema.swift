@@ -364,6 +364,11 @@ public enum ScenarioSchema {
           SchemaChoice("pce", "Pooled Cohort Equations, Goff 2013 (ages 40-79)"),
           SchemaChoice("framingham", "Framingham general CVD, D'Agostino 2008 (ages 30-74)"),
           SchemaChoice("score2", "SCORE2, Eur Heart J 2021 (ages 40-69)"),
+          SchemaChoice("score2-op", "SCORE2-OP for older persons, Eur Heart J 2021 (ages 70-89)"),
+          SchemaChoice(
+            "score2+op",
+            "SCORE2 below 70 and SCORE2-OP from 70, as the ESC 2021 guideline uses them "
+              + "(ages 40-89)"),
           SchemaChoice("none", "no risk equation: only declared conditions"),
         ]), .defaulted("score2"),
         doc: "10-year CVD risk equation driving cardiovascular events."),
@@ -373,7 +378,7 @@ public enum ScenarioSchema {
           SchemaChoice("low"), SchemaChoice("moderate"), SchemaChoice("high"),
           SchemaChoice("very-high"),
         ]), .defaulted("moderate"),
-        doc: "SCORE2 risk region (Germany: moderate, check)."),
+        doc: "SCORE2 and SCORE2-OP risk region (Germany: moderate)."),
       Field(
         "race", .choice([SchemaChoice("white"), SchemaChoice("black")]), .defaulted("white"),
         doc: "PCE group."),
