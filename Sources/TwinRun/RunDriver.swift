@@ -352,6 +352,7 @@ public struct RunDriver {
     let firstParameters = firstResolver.modelParameters()
     var firstBlock = try population(
       prepared, replicate: 0, prevalences: firstParameters.conditions.map(\.prevalence))
+    try warnAboutRiskValidity(prepared, firstBlock: firstBlock)
     let recordsRiskFactors = prepared.recorded.contains(where: \.readsRiskFactors)
     let recordsInterventions = prepared.recorded.contains {
       if case .onIntervention = $0 { true } else { false }
@@ -715,6 +716,30 @@ public struct RunDriver {
     prepared.log?.write(timers.report(totalSeconds: seconds))
     prepared.log?.write("complete: \(finalPath) in \(String(format: "%.2f", seconds)) s")
     return RunSummary(resultsPath: finalPath, personYears: personYears, seconds: seconds)
+  }
+
+  /// Rank 0 warns (run.log, and standard error unless --quiet) when the risk equation will be
+  /// evaluated at held ages for part of the person-time: estimated from the scenario for a
+  /// synthetic population, from every rank's persons for a table (`RiskValidityEstimate`).
+  private func warnAboutRiskValidity(_ prepared: Prepared, firstBlock: PersonBlock) throws {
+    let scenario = prepared.scenario
+    guard let validAges = scenario.models.riskEquation.validAgesYears else { return }
+    let estimate: RiskValidityEstimate?
+    if case .table = scenario.population.source {
+      let persons = (0..<firstBlock.count).map { (firstBlock.sex[$0], firstBlock.ageYears[$0]) }
+      let sums = try communicator.allreduce(
+        RiskValidityEstimate.personTime(scenario: scenario, persons: persons, in: validAges),
+        .sum)
+      estimate = RiskValidityEstimate(
+        sums: sums, equation: scenario.models.riskEquation.rawValue, validAges: validAges)
+    } else {
+      estimate = communicator.isRoot ? RiskValidityEstimate.estimate(scenario: scenario) : nil
+    }
+    guard communicator.isRoot, let warning = estimate?.warning else { return }
+    prepared.log?.write("warning: " + warning)
+    if !options.quiet {
+      FileHandle.standardError.write(Data("twin-sim: warning: \(warning)\n".utf8))
+    }
   }
 
   /// The step at which this rank fails on purpose, from

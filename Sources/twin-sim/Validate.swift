@@ -21,7 +21,9 @@ struct Validate: ParsableCommand {
           baseline names an arm; relative_risks and output.record name known
           risk factors, conditions and variables; intervention years within the
           horizon; with outside_validity: refuse, ages stay in the risk
-          equation's range
+          equation's range; with hold (the default), a warning gives the
+          estimated share of person-years evaluated at the equation's age
+          limits (e.g. SCORE2 past 69; score2+op covers 70-89)
         - that a population table file exists (its columns are checked when the
           table is read)
 
@@ -60,6 +62,9 @@ struct Validate: ParsableCommand {
       let (scenario, diagnostics) = ScenarioLoader.check(path: file)
       if let scenario {
         print("\(file): valid (\(summary(of: scenario)))")
+        if let warning = riskValidityEstimate(scenario)?.warning {
+          printError("\(file): warning: \(warning)")
+        }
       } else {
         invalidFiles += 1
         for diagnostic in diagnostics {
@@ -71,6 +76,24 @@ struct Validate: ParsableCommand {
     if invalidFiles > 0 {
       throw ExitCode(exitCodeInvalidInput)
     }
+  }
+
+  /// The share of person-time the risk equation will be held at its age limits: from the
+  /// age distribution of a synthetic population, from the ages of a CSV table (an HDF5
+  /// table's is estimated in run.log when the run reads it). Nil when it cannot be told.
+  private func riskValidityEstimate(_ scenario: Scenario) -> RiskValidityEstimate? {
+    guard case .table(let spec) = scenario.population.source else {
+      return RiskValidityEstimate.estimate(scenario: scenario)
+    }
+    guard spec.format == .csv,
+      let table = try? CSVTableReader.read(
+        url: spec.url, displayPath: spec.path,
+        rows: scenario.population.size.map { 0..<$0 }),
+      let block = try? TablePopulationBuilder.block(
+        table: table, spec: spec, conditionCount: scenario.models.conditions.count)
+    else { return nil }
+    return RiskValidityEstimate.estimate(
+      scenario: scenario, persons: (0..<block.count).map { (block.sex[$0], block.ageYears[$0]) })
   }
 
   /// "10000 persons, 4 arms, 30 years" (for a table without `size`: all rows).

@@ -13,7 +13,8 @@ def test_example_scenarios_are_valid_and_summarised(twin_sim, repo_root):
     files = [f"scenarios/{name}" for name in EXAMPLES]
     result = run([twin_sim, "validate", *files], cwd=repo_root)
     assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
+    # Valid files may carry warnings (the risk equation's validity range), never errors.
+    assert all(": warning: " in line for line in result.stderr.splitlines()), result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "scenarios/quickstart.yaml: valid (10000 persons, 4 arms, 30 years)"
     assert lines[1] == "scenarios/cohort-life-table.yaml: valid (100000 persons, 1 arm, 60 years)"
@@ -76,7 +77,8 @@ def test_one_invalid_file_among_valid_ones_fails_the_run(twin_sim, repo_root, tm
     result = run([twin_sim, "validate", "scenarios/quickstart.yaml", str(bad)], cwd=repo_root)
     assert result.returncode == 2
     assert result.stdout.splitlines() == ["scenarios/quickstart.yaml: valid (10000 persons, 4 arms, 30 years)"]
-    assert result.stderr.splitlines()[0] == (
+    errors = [line for line in result.stderr.splitlines() if ": warning: " not in line]
+    assert errors[0] == (
         f"{bad}:2:20: population.size: expected an integer between 1 and 100000000, found 0"
     )
 
