@@ -249,3 +249,19 @@ def test_unknown_arm_is_refused_naming_the_arms(twin_sim, quickstart, tmp_path):
     assert "no arm named 'statins'" in out.stderr
     assert "'baseline', 'lifelong_smoking', 'vegan', 'statin'" in out.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_quickstart_script_ends_with_the_summary(repo_root, tmp_path):
+    """scripts/quickstart (set-up skipped: this suite's set-up ran) prints the answer last."""
+    env = mpirun_env()
+    env.update(TWIN_SIM_SKIP_APT="1", TWIN_SIM_SKIP_BUILD="1",
+               TWIN_SIM_QUICKSTART_OUTPUT=str(tmp_path / "quickstart"))
+    first = run([str(repo_root / "scripts" / "quickstart")], env=env, timeout=900)
+    assert first.returncode == 0, first.stderr
+    out = first.stdout
+    assert "twin-sim summary of" in out and "arm statin versus baseline" in out
+    assert out.index("twin-sim summary of") > out.index("valid (10000 persons")
+    # A second quickstart moves the first aside instead of overwriting it.
+    second = run([str(repo_root / "scripts" / "quickstart")], env=env, timeout=900)
+    assert second.returncode == 0, second.stderr
+    assert len(list(tmp_path.glob("quickstart.replaced-*"))) == 1
