@@ -14,8 +14,9 @@ public enum H5Transfer: Sendable {
   case independent
 }
 
-/// A typed, n-dimensional dataset.
-public final class H5Dataset<T: HDF5Scalar>: H5Location {
+/// Any dataset, whatever its element type: what `H5Dataset<T>` and
+/// `H5StringDataset` share (shape, hyperslab selections, dimension scales).
+public class H5AnyDataset: H5Location {
   override func closeHandle() {
     guard id >= 0 else { return }
     H5Dclose(id)
@@ -34,31 +35,30 @@ public final class H5Dataset<T: HDF5Scalar>: H5Location {
     return dims.map { Int($0) }
   }
 
-  /// Grows (or shrinks) an extendible dataset (collective in a parallel file).
-  public func setExtent(_ shape: [Int]) throws(HDF5Error) {
-    let operation = "resize '\(path)' to \(shape)"
-    var dims = shape.map { hsize_t($0) }
-    try checkStatus(H5Dset_extent(try liveID(operation), &dims), operation)
-  }
-
-  /// Writes a hyperslab: `count` elements per dimension starting at `offset`,
-  /// from `values` in row-major order.
-  ///
-  /// In a parallel file a `.collective` write (the default) is a collective
-  /// call: every rank calls it, a rank without rows passes a `count` with a
-  /// zero (its selection is empty). In a serial file `transfer` changes
-  /// nothing.
-  public func write(
-    _ values: UnsafeBufferPointer<T>, offset: [Int], count: [Int],
-    transfer: H5Transfer = .collective
-  ) throws(HDF5Error) {
+  /// What a write of `valueCount` values to the selection (`count` elements
+  /// per dimension from `offset`) does, for error messages; throws unless the
+  /// values fill the selection exactly.
+  func writeOperation(
+    values valueCount: Int, offset: [Int], count: [Int]
+  ) throws(HDF5Error) -> String {
     let operation = "write \(count) at \(offset) to '\(path)' in '\(file.filePath)'"
     let elements = count.reduce(1, *)
-    guard values.count == elements, offset.count == count.count else {
+    guard valueCount == elements, offset.count == count.count else {
       throw HDF5Error(
         operation: operation,
-        stack: ["\(values.count) values given for a selection of \(elements)"])
+        stack: ["\(valueCount) values given for a selection of \(elements)"])
     }
+    return operation
+  }
+
+  /// Writes `count` elements per dimension starting at `offset` from `base`
+  /// (elements of `memoryType`, row-major; nil only for an empty selection).
+  /// The collective rules are those of `H5Dataset.write(_:offset:count:transfer:)`.
+  func writeSelection(
+    _ base: UnsafeRawPointer?, memoryType: hid_t, offset: [Int], count: [Int],
+    transfer: H5Transfer, _ operation: String
+  ) throws(HDF5Error) {
+    let elements = count.reduce(1, *)
     let datasetID = try liveID(operation)
     if transfer == .independent && elements == 0 { return }
     let transferList =
@@ -83,17 +83,82 @@ public final class H5Dataset<T: HDF5Scalar>: H5Location {
     // HDF5 wants a non-null buffer even for an empty selection; nothing is read from it.
     var emptySelectionBuffer: UInt64 = 0
     let status: herr_t =
-      if let base = values.baseAddress, elements > 0 {
-        H5Dwrite(
-          datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, transferList, base)
+      if let base, elements > 0 {
+        H5Dwrite(datasetID, memoryType, memorySpace, fileSpace, transferList, base)
       } else {
         withUnsafeMutableBytes(of: &emptySelectionBuffer) { raw in
-          H5Dwrite(
-            datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, transferList,
-            raw.baseAddress)
+          H5Dwrite(datasetID, memoryType, memorySpace, fileSpace, transferList, raw.baseAddress)
         }
       }
     try checkStatus(status, operation)
+  }
+
+  /// Reads `count` elements per dimension starting at `offset` into `buffer`
+  /// (elements of `memoryType`, row-major; independent, not collective).
+  func readSelection(
+    into buffer: UnsafeMutableRawBufferPointer, memoryType: hid_t, offset: [Int], count: [Int],
+    _ operation: String
+  ) throws(HDF5Error) {
+    if count.reduce(1, *) == 0 { return }
+    let datasetID = try liveID(operation)
+    let fileSpace = try checkID(H5Dget_space(datasetID), operation)
+    defer { H5Sclose(fileSpace) }
+    var start = offset.map { hsize_t($0) }
+    var memoryDims = count.map { hsize_t($0) }
+    try checkStatus(
+      H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &memoryDims, nil), operation)
+    let memorySpace = try checkID(
+      H5Screate_simple(Int32(memoryDims.count), &memoryDims, nil), operation)
+    defer { H5Sclose(memorySpace) }
+    try checkStatus(
+      H5Dread(
+        datasetID, memoryType, memorySpace, fileSpace, twin_h5p_default(), buffer.baseAddress),
+      operation)
+  }
+
+  // MARK: Dimension scales (netCDF-4 / xarray dimensions)
+
+  /// Makes this one-dimensional dataset a dimension scale named `name`
+  /// (collective in a parallel file).
+  public func makeDimensionScale(name: String) throws(HDF5Error) {
+    let operation = "make '\(path)' a dimension scale"
+    try checkStatus(H5DSset_scale(try liveID(operation), name), operation)
+  }
+
+  /// Attaches `scale` (a numeric or string dataset made a dimension scale) to
+  /// dimension `dimension` of this dataset (collective in a parallel file).
+  public func attachScale(_ scale: H5AnyDataset, dimension: Int) throws(HDF5Error) {
+    let operation = "attach scale '\(scale.path)' to dimension \(dimension) of '\(path)'"
+    try checkStatus(
+      H5DSattach_scale(try liveID(operation), try scale.liveID(operation), UInt32(dimension)),
+      operation)
+  }
+}
+
+/// A typed, n-dimensional dataset.
+public final class H5Dataset<T: HDF5Scalar>: H5AnyDataset {
+  /// Grows (or shrinks) an extendible dataset (collective in a parallel file).
+  public func setExtent(_ shape: [Int]) throws(HDF5Error) {
+    let operation = "resize '\(path)' to \(shape)"
+    var dims = shape.map { hsize_t($0) }
+    try checkStatus(H5Dset_extent(try liveID(operation), &dims), operation)
+  }
+
+  /// Writes a hyperslab: `count` elements per dimension starting at `offset`,
+  /// from `values` in row-major order.
+  ///
+  /// In a parallel file a `.collective` write (the default) is a collective
+  /// call: every rank calls it, a rank without rows passes a `count` with a
+  /// zero (its selection is empty). In a serial file `transfer` changes
+  /// nothing.
+  public func write(
+    _ values: UnsafeBufferPointer<T>, offset: [Int], count: [Int],
+    transfer: H5Transfer = .collective
+  ) throws(HDF5Error) {
+    let operation = try writeOperation(values: values.count, offset: offset, count: count)
+    try writeSelection(
+      values.baseAddress.map { UnsafeRawPointer($0) }, memoryType: T.hdf5Kind.memoryType,
+      offset: offset, count: count, transfer: transfer, operation)
   }
 
   /// Writes a hyperslab from an array (see `write(_:offset:count:transfer:)`).
@@ -114,45 +179,12 @@ public final class H5Dataset<T: HDF5Scalar>: H5Location {
   /// Reads a hyperslab in row-major order (independent, not collective).
   public func read(offset: [Int], count: [Int]) throws(HDF5Error) -> [T] {
     let operation = "read \(count) at \(offset) from '\(path)' in '\(file.filePath)'"
-    let elements = count.reduce(1, *)
-    var values = [T](repeating: T(), count: elements)
-    if elements == 0 { return values }
-    let datasetID = try liveID(operation)
-    let fileSpace = try checkID(H5Dget_space(datasetID), operation)
-    defer { H5Sclose(fileSpace) }
-    var start = offset.map { hsize_t($0) }
-    var memoryDims = count.map { hsize_t($0) }
-    try checkStatus(
-      H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &memoryDims, nil), operation)
-    let memorySpace = try checkID(
-      H5Screate_simple(Int32(memoryDims.count), &memoryDims, nil), operation)
-    defer { H5Sclose(memorySpace) }
-    let status = values.withUnsafeMutableBytes { raw in
-      H5Dread(
-        datasetID, T.hdf5Kind.memoryType, memorySpace, fileSpace, twin_h5p_default(),
-        raw.baseAddress)
+    var values = [T](repeating: T(), count: count.reduce(1, *))
+    try values.withUnsafeMutableBufferPointer { buffer throws(HDF5Error) in
+      try readSelection(
+        into: UnsafeMutableRawBufferPointer(buffer), memoryType: T.hdf5Kind.memoryType,
+        offset: offset, count: count, operation)
     }
-    try checkStatus(status, operation)
     return values
-  }
-
-  // MARK: Dimension scales (netCDF-4 / xarray dimensions)
-
-  /// Makes this one-dimensional dataset a dimension scale named `name`
-  /// (collective in a parallel file).
-  public func makeDimensionScale(name: String) throws(HDF5Error) {
-    let operation = "make '\(path)' a dimension scale"
-    try checkStatus(H5DSset_scale(try liveID(operation), name), operation)
-  }
-
-  /// Attaches `scale` to dimension `dimension` of this dataset (collective in a
-  /// parallel file).
-  public func attachScale<S: HDF5Scalar>(
-    _ scale: H5Dataset<S>, dimension: Int
-  ) throws(HDF5Error) {
-    let operation = "attach scale '\(scale.path)' to dimension \(dimension) of '\(path)'"
-    try checkStatus(
-      H5DSattach_scale(try liveID(operation), try scale.liveID(operation), UInt32(dimension)),
-      operation)
   }
 }

@@ -84,7 +84,57 @@ public final class H5Group: H5Location {
     chunk: [Int]? = nil, deflateLevel: Int? = nil, chunkCache: Bool = true
   ) throws(HDF5Error) -> H5Dataset<T> {
     let target = childPath(path, name)
+    let id = try createDatasetID(
+      name, fileType: T.hdf5Kind.fileType, shape: shape, maxShape: maxShape, chunk: chunk,
+      deflateLevel: deflateLevel, chunkCache: chunkCache,
+      "create dataset '\(target)' in '\(file.filePath)'")
+    let dataset = H5Dataset<T>(id: id, path: target, file: file)
+    file.children.add(dataset)
+    return dataset
+  }
+
+  /// Creates a dataset of fixed-length UTF-8 strings of `length` bytes
+  /// (collective in a parallel file; contiguous, no filter).
+  /// `H5StringDataset.length(toHold:)` gives the length that holds a list.
+  public func createStringDataset(
+    _ name: String, length: Int, shape: [Int]
+  ) throws(HDF5Error) -> H5StringDataset {
+    let target = childPath(path, name)
     let operation = "create dataset '\(target)' in '\(file.filePath)'"
+    let type = try H5StringDataset.stringType(length: length, operation)
+    defer { H5Tclose(type) }
+    let id = try createDatasetID(
+      name, fileType: type, shape: shape, maxShape: nil, chunk: nil, deflateLevel: nil,
+      chunkCache: true, operation)
+    let dataset = H5StringDataset(id: id, path: target, file: file, length: Swift.max(1, length))
+    file.children.add(dataset)
+    return dataset
+  }
+
+  /// Opens a dataset of fixed-length strings (see `createStringDataset`);
+  /// throws for any other element type.
+  public func openStringDataset(_ name: String) throws(HDF5Error) -> H5StringDataset {
+    let target = childPath(path, name)
+    let operation = "open dataset '\(target)' in '\(file.filePath)'"
+    let id = try checkID(H5Dopen2(try liveID(operation), name, twin_h5p_default()), operation)
+    let type = H5Dget_type(id)
+    defer { if type >= 0 { H5Tclose(type) } }
+    let isFixedString =
+      type >= 0 && H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) == 0
+    guard isFixedString else {
+      H5Dclose(id)
+      throw HDF5Error(operation: operation, stack: ["not a dataset of fixed-length strings"])
+    }
+    let dataset = H5StringDataset(id: id, path: target, file: file, length: H5Tget_size(type))
+    file.children.add(dataset)
+    return dataset
+  }
+
+  /// Creates a dataset of the given file type; see `createDataset`.
+  private func createDatasetID(
+    _ name: String, fileType: hid_t, shape: [Int], maxShape: [Int?]?, chunk: [Int]?,
+    deflateLevel: Int?, chunkCache: Bool, _ operation: String
+  ) throws(HDF5Error) -> hid_t {
     guard deflateLevel == nil || chunk != nil, maxShape == nil || chunk != nil else {
       throw HDF5Error(operation: operation, stack: ["compression and unlimited need chunking"])
     }
@@ -113,13 +163,10 @@ public final class H5Group: H5Location {
     }
     let access = try Self.accessList(chunkCache: chunkCache, operation)
     defer { if access != twin_h5p_default() { H5Pclose(access) } }
-    let id = try checkID(
+    return try checkID(
       H5Dcreate2(
-        try liveID(operation), name, T.hdf5Kind.fileType, space, twin_h5p_default(), creation,
-        access), operation)
-    let dataset = H5Dataset<T>(id: id, path: target, file: file)
-    file.children.add(dataset)
-    return dataset
+        try liveID(operation), name, fileType, space, twin_h5p_default(), creation, access),
+      operation)
   }
 
   /// Opens a dataset; values are converted to `T` on reading. `chunkCache`

@@ -24,11 +24,17 @@ public struct ExportedTable: Sendable {
 ///   `<condition>_onset`, `<condition>_death`).
 /// - `<arm>_summary.csv`: `realisation,time,variable,value`, every summary
 ///   dataset of every realisation.
+/// - `persons.csv`: the persons at the start (`/persons/*`, the same in every
+///   arm), one row per person: `person` (the identifier of `/person`), `sex`
+///   (`female` or `male`), `age`, `sbp`, `total_cholesterol`, `hdl`, `bmi`,
+///   the flags `smoking`, `diabetes`, `bp_treated` (0/1), then one 0/1 column
+///   per condition (present at the start), in scenario order.
 public enum CSVExport {
   public static func export(
     file: ResultFile, arm: String, directory: String, limits: ChunkLimits = ChunkLimits()
   ) throws(AnalysisError) -> [ExportedTable] {
     try file.requireArm(arm)
+    let personColumns = try file.personColumns()
     do {
       try FileManager.default.createDirectory(
         atPath: directory, withIntermediateDirectories: true)
@@ -40,8 +46,51 @@ public enum CSVExport {
       try series(file, arm, folder.appendingPathComponent("\(arm)_series.csv").path, limits),
       try events(file, arm, folder.appendingPathComponent("\(arm)_events.csv").path, limits),
       try summary(file, arm, folder.appendingPathComponent("\(arm)_summary.csv").path),
+      try persons(
+        file, personColumns, folder.appendingPathComponent("persons.csv").path, limits),
     ]
   }
+
+  /// `persons.csv`, read and written in blocks of persons.
+  private static func persons(
+    _ file: ResultFile, _ columns: [PersonColumn], _ path: String, _ limits: ChunkLimits
+  ) throws(AnalysisError) -> ExportedTable {
+    let header = ["person"] + columns.map { Formatting.csvField($0.name) }
+    var writer = try CSVWriter(path: path, header: header.joined(separator: ","))
+    let names = columns.map(\.name)
+    let blockPersons = limits.personsPerBlock(timePoints: 1, variables: columns.count + 1)
+    var start = 0
+    while start < file.personCount {
+      let persons = start..<Swift.min(file.personCount, start + blockPersons)
+      let identifiers = try file.personIdentifiers(persons)
+      let values = try columns.map { column throws(AnalysisError) in
+        try column.read(persons: persons)
+      }
+      for person in 0..<persons.count {
+        var fields = [String(identifiers[person])]
+        for (column, name) in zip(values, names) {
+          let value = column[person]
+          if name == "sex" {
+            guard let sex = sexNames[value] else {
+              throw .invalidLayout(
+                path: file.path,
+                detail: "/persons/sex holds \(Formatting.shortest(value)) for person "
+                  + "\(persons.lowerBound + person); expected 0 (female) or 1 (male)")
+            }
+            fields.append(sex)
+          } else {
+            fields.append(Formatting.shortest(value))
+          }
+        }
+        try writer.row(fields.joined(separator: ","))
+      }
+      start = persons.upperBound
+    }
+    return try writer.finish()
+  }
+
+  /// `/persons/sex` codes (docs/hdf5-layout.md) and their names in `persons.csv`.
+  private static let sexNames: [Double: String] = [0: "female", 1: "male"]
 
   private static func series(
     _ file: ResultFile, _ arm: String, _ path: String, _ limits: ChunkLimits

@@ -264,6 +264,56 @@ public final class ResultFile {
         offset: [range.lowerBound], count: [range.count])
     }
   }
+
+  /// The attributes of `/persons` (the persons at the start, shape [person])
+  /// in the order of `PersonColumn.attributeNames`, then the conditions in the
+  /// order of the root attribute `conditions`, then any other dataset of the
+  /// group in name order.
+  func personColumns() throws(AnalysisError) -> [PersonColumn] {
+    let present = try readingHDF5 { () throws(HDF5Error) in try root.contains("persons") }
+    guard present else {
+      throw .invalidLayout(path: path, detail: "no group /persons (the persons at the start)")
+    }
+    let group = try readingHDF5 { () throws(HDF5Error) in try root.openGroup("persons") }
+    let members = try readingHDF5 { () throws(HDF5Error) in try group.memberNames() }
+    for name in PersonColumn.attributeNames where !members.contains(name) {
+      throw .invalidLayout(path: path, detail: "no dataset /persons/\(name)")
+    }
+    let declared = (try RootAttributes(root: root).text("conditions") ?? "")
+      .split(separator: ",").map(String.init).filter { members.contains($0) }
+    let others = members.filter {
+      !PersonColumn.attributeNames.contains($0) && !declared.contains($0)
+    }
+    return try (PersonColumn.attributeNames + declared + others).map {
+      name throws(AnalysisError) in
+      let dataset = try readingHDF5 { () throws(HDF5Error) in
+        try group.openDataset(name, of: Double.self)
+      }
+      let shape = try readingHDF5 { () throws(HDF5Error) in try dataset.shape() }
+      guard shape == [personCount] else {
+        throw .invalidLayout(
+          path: path, detail: "/persons/\(name) has shape \(shape), expected [\(personCount)]")
+      }
+      return PersonColumn(name: name, dataset: dataset)
+    }
+  }
+}
+
+/// One attribute of the persons at the start, `/persons/<name>`, shape [person].
+struct PersonColumn {
+  /// The attributes every file has, in the order of docs/hdf5-layout.md.
+  static let attributeNames = [
+    "sex", "age", "sbp", "total_cholesterol", "hdl", "bmi", "smoking", "diabetes", "bp_treated",
+  ]
+  let name: String
+  let dataset: H5Dataset<Double>
+
+  /// Values of persons `range`.
+  func read(persons range: Range<Int>) throws(AnalysisError) -> [Double] {
+    try readingHDF5 { () throws(HDF5Error) in
+      try dataset.read(offset: [range.lowerBound], count: [range.count])
+    }
+  }
 }
 
 /// One per-person series `/arms/<arm>/<name>`, shape [person, time].

@@ -399,22 +399,36 @@ final class ResultsFile {
   }
 
   /// Writes the value of every scenario parameter in each realisation:
-  /// `/parameters/values` [realisation, parameter], names in `/parameters/name`
-  /// order (attribute `names`, comma-separated).
+  /// `/parameters/values` [realisation, parameter], with dimension scales on
+  /// both dimensions (`/realisation` and `/parameters/parameter`, the names
+  /// as fixed-length UTF-8 strings), so that netCDF readers (xarray's
+  /// `open_datatree`) see named dimensions with coordinates. The attribute
+  /// `names` lists the same names, comma-separated.
   func writeParameters(names: [String], values: [[Double]]) throws {
     let group = try root.createGroup("parameters")
     try group.setAttribute(
       "description",
       "value of every scenario parameter in each realisation (point values without draws)")
+    let isRoot = isRootRank
+    let parameter = try group.createStringDataset(
+      "parameter", length: H5StringDataset.length(toHold: names), shape: [names.count])
+    try parameter.write(
+      isRoot ? names : [], offset: [0], count: [isRoot ? names.count : 0])
+    try parameter.setAttribute("units", "1")
+    try parameter.setAttribute(
+      "description", "parameter name, the column of /parameters/values (dimension parameter)")
+    // netCDF's attribute for text stored as bytes: xarray decodes the names to str.
+    try parameter.setAttribute("_Encoding", "utf-8")
+    try parameter.makeDimensionScale(name: "parameter")
     let dataset = try group.createDataset(
       "values", of: Double.self, shape: [values.count, names.count])
-    let isRoot = isRootRank
     try dataset.write(
       isRoot ? values.flatMap { $0 } : [], offset: [0, 0],
       count: [isRoot ? values.count : 0, names.count])
     try describe(dataset, units: "1", "parameter values; columns named by the attribute names")
     try dataset.setAttribute("names", names.joined(separator: ","))
     try dataset.attachScale(realisationScale, dimension: 0)
+    try dataset.attachScale(parameter, dimension: 1)
   }
 
   /// Marks the file complete and closes it (collective).

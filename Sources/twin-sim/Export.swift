@@ -7,9 +7,9 @@ import TwinAnalysis
 struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
-    abstract: "Write an arm's series, events and summary as tidy CSV tables.",
+    abstract: "Write an arm's series, events and summary, and the persons, as tidy CSV tables.",
     discussion: """
-      Writes three CSV files (header line, empty field for a missing value) into
+      Writes four CSV files (header line, empty field for a missing value) into
       the output folder, streaming in blocks of persons:
         <arm>_series.csv   person,time,variable,value   every recorded series
                            (realisation 0), one row per person, time point and
@@ -17,6 +17,10 @@ struct Export: ParsableCommand {
         <arm>_events.csv   person,time,kind             one row per event
                            (realisation 0), kind by name
         <arm>_summary.csv  realisation,time,variable,value   every summary dataset
+        persons.csv        person,sex,age,sbp,total_cholesterol,hdl,bmi,smoking,
+                           diabetes,bp_treated,<condition>...   one row per person
+                           at the start (the same in every arm), to stratify by:
+                           sex female or male; flags and conditions 0/1
       person is the identifier of /person; time is in years since the start.
       Units of each variable: docs/hdf5-layout.md.
 

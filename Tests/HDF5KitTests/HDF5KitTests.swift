@@ -130,6 +130,48 @@ struct HDF5KitTests {
     try reopened.close()
   }
 
+  @Test func fixedLengthStringDatasetsRoundTripAndServeAsDimensionScales() throws {
+    let path = temporaryPath("strings.h5")
+    let names = ["models.cvd_case_fatality", "statin#0.uptake", "größe", ""]
+    #expect(H5StringDataset.length(toHold: names) == 24)
+    #expect(H5StringDataset.length(toHold: []) == 1)
+    let file = try H5File.create(path: path)
+    let root = try file.root()
+    let parameter = try root.createStringDataset(
+      "parameter", length: H5StringDataset.length(toHold: names), shape: [4])
+    // Two hyperslabs and an empty selection, as ranks would write them.
+    try parameter.write(Array(names[2...]), offset: [2], count: [2])
+    try parameter.write([], offset: [0], count: [0])
+    try parameter.write(Array(names[..<2]), offset: [0], count: [2])
+    try parameter.makeDimensionScale(name: "parameter")
+    let values = try root.createDataset("values", of: Double.self, shape: [1, 4])
+    try values.write([1, 2, 3, 4], offset: [0, 0], count: [1, 4])
+    try values.attachScale(parameter, dimension: 1)
+    // Too long for the dataset: refused, not truncated.
+    #expect(throws: HDF5Error.self) {
+      try parameter.write(
+        ["x", "y", "z", String(repeating: "w", count: 25)], offset: [0], count: [4])
+    }
+    let empty = try root.createStringDataset("none", length: 0, shape: [0])
+    try empty.write([], offset: [0], count: [0])
+    try file.close()
+
+    let reopened = try H5File.open(path: path)
+    let top = try reopened.root()
+    let stored = try top.openStringDataset("parameter")
+    #expect(stored.length == 24)
+    #expect(try stored.shape() == [4])
+    #expect(try stored.read() == names)
+    #expect(try stored.read(offset: [1], count: [2]) == ["statin#0.uptake", "größe"])
+    #expect(try stored.stringAttribute("CLASS") == "DIMENSION_SCALE")
+    #expect(try stored.stringAttribute("NAME") == "parameter")
+    #expect(try top.openDataset("values", of: Double.self).hasAttribute("DIMENSION_LIST"))
+    #expect(try top.openStringDataset("none").read() == [])
+    // A numeric dataset is not a string dataset.
+    #expect(throws: HDF5Error.self) { _ = try top.openStringDataset("values") }
+    try reopened.close()
+  }
+
   @Test func errorsCarryHDF5sOwnMessage() throws {
     let missing = temporaryPath("does-not-exist.h5")
     #expect {

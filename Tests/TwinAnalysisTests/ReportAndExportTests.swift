@@ -1,4 +1,5 @@
 import Foundation
+import HDF5Kit
 import Testing
 
 @testable import TwinAnalysis
@@ -79,13 +80,13 @@ extension HDF5FileTests {
     @Test func tablesAreTidyLongFormatWithPersonIdentifiers() throws {
       var synthetic = SyntheticResultFile()
       synthetic.personIdentifiers = [101, 102, 103, 104]
-      let file = try ResultFile.open(path: try synthetic.write())
+      let file = try ResultFile.open(path: try StartPersons().add(to: try synthetic.write()))
       let folder = SyntheticResultFile.temporaryPath("export")
       let tables = try CSVExport.export(
         file: file, arm: "base", directory: folder, limits: ChunkLimits(persons: 3))
       #expect(
         tables.map { URL(fileURLWithPath: $0.path).lastPathComponent } == [
-          "base_series.csv", "base_events.csv", "base_summary.csv",
+          "base_series.csv", "base_events.csv", "base_summary.csv", "persons.csv",
         ])
       let series = try String(contentsOfFile: tables[0].path, encoding: .utf8)
       #expect(
@@ -124,6 +125,49 @@ extension HDF5FileTests {
       #expect(summary.contains("0,1,person_years,3.25"))
     }
 
+    @Test func personsAtTheStartAreOneRowPerPersonWithConditionsInScenarioOrder() throws {
+      var synthetic = SyntheticResultFile()
+      synthetic.personIdentifiers = [101, 102, 103, 104]
+      var persons = StartPersons()
+      // Scenario order (the root attribute), not name order.
+      persons.conditions = [("ihd", [0, 1, 0, 0]), ("copd", [1, 0, 0, 1])]
+      let file = try ResultFile.open(path: try persons.add(to: try synthetic.write()))
+      let folder = SyntheticResultFile.temporaryPath("persons")
+      // Blocks of 3 persons: the second block holds one.
+      let tables = try CSVExport.export(
+        file: file, arm: "treat", directory: folder, limits: ChunkLimits(persons: 3))
+      let table = try #require(tables.last)
+      #expect(URL(fileURLWithPath: table.path).lastPathComponent == "persons.csv")
+      #expect(table.rows == 4)
+      #expect(
+        try String(contentsOfFile: table.path, encoding: .utf8) == """
+          person,sex,age,sbp,total_cholesterol,hdl,bmi,smoking,diabetes,bp_treated,ihd,copd
+          101,female,52.5,120,5.2,1.4,24.5,0,0,0,0,1
+          102,male,61.25,140,6.1,1.1,31.2,1,0,1,1,0
+          103,male,70,150,4.8,1.3,27,0,1,1,0,0
+          104,female,45.125,110,5.5,1.6,22.25,1,0,0,0,1
+
+          """)
+    }
+
+    @Test func personsWithoutAStartGroupOrWithAnUnknownSexCodeAreALayoutError() throws {
+      var strange = StartPersons()
+      strange.sex = [0, 1, 2, 0]
+      let missing = try SyntheticResultFile().write()
+      for path in [missing, try strange.add(to: try SyntheticResultFile().write())] {
+        let file = try ResultFile.open(path: path)
+        let folder = SyntheticResultFile.temporaryPath("bad")
+        #expect {
+          _ = try CSVExport.export(file: file, arm: "base", directory: folder)
+        } throws: { error in
+          guard case .invalidLayout(_, let detail) = error as? AnalysisError else { return false }
+          return detail.contains("/persons")
+        }
+        // Without /persons nothing is written; a bad sex code is found while writing.
+        #expect(FileManager.default.fileExists(atPath: folder) == (path != missing))
+      }
+    }
+
     @Test func unknownArmIsRefusedBeforeWritingAnything() throws {
       let file = try ResultFile.open(path: try SyntheticResultFile().write())
       let folder = SyntheticResultFile.temporaryPath("never")
@@ -132,5 +176,48 @@ extension HDF5FileTests {
       }
       #expect(!FileManager.default.fileExists(atPath: folder))
     }
+  }
+}
+
+/// The persons at the start, `/persons/*`, added to a synthetic result file
+/// (four persons).
+struct StartPersons {
+  var sex: [UInt8] = [0, 1, 1, 0]
+  var age: [Double] = [52.5, 61.25, 70, 45.125]
+  var sbp: [Double] = [120, 140, 150, 110]
+  var totalCholesterol: [Double] = [5.2, 6.1, 4.8, 5.5]
+  var hdl: [Double] = [1.4, 1.1, 1.3, 1.6]
+  var bmi: [Double] = [24.5, 31.2, 27, 22.25]
+  var smoking: [UInt8] = [0, 1, 0, 1]
+  var diabetes: [UInt8] = [0, 0, 1, 0]
+  var bpTreated: [UInt8] = [0, 1, 1, 0]
+  /// Condition name and flags in scenario order, named by the root attribute
+  /// `conditions` when there are any.
+  var conditions: [(String, [UInt8])] = []
+
+  /// Writes `/persons` into the file at `path`; returns the path.
+  func add(to path: String) throws -> String {
+    let file = try H5File.open(path: path, writable: true)
+    let root = try file.root()
+    let group = try root.createGroup("persons")
+    func column<T: HDF5Scalar>(_ name: String, _ values: [T]) throws {
+      try group.createDataset(name, of: T.self, shape: [values.count])
+        .write(values, offset: [0], count: [values.count])
+    }
+    try column("sex", sex)
+    try column("age", age)
+    try column("sbp", sbp)
+    try column("total_cholesterol", totalCholesterol)
+    try column("hdl", hdl)
+    try column("bmi", bmi)
+    try column("smoking", smoking)
+    try column("diabetes", diabetes)
+    try column("bp_treated", bpTreated)
+    for (name, flags) in conditions { try column(name, flags) }
+    if !conditions.isEmpty {
+      try root.setAttribute("conditions", conditions.map(\.0).joined(separator: ","))
+    }
+    try file.close()
+    return path
   }
 }

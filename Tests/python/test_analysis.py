@@ -207,6 +207,29 @@ def test_export_tables_hold_the_file_values(twin_sim, quickstart, tmp_path):
             np.testing.assert_array_equal(values.to_numpy(), arm["summary"][name][...])
 
 
+def test_export_persons_table_holds_the_persons_at_the_start(twin_sim, result, tmp_path):
+    out = run([twin_sim, "export", str(result), "--arm", "baseline", "-o", str(tmp_path)])
+    assert out.returncode == 0, out.stderr
+    assert f"{tmp_path / 'persons.csv'}\t" in out.stdout
+    persons = pd.read_csv(tmp_path / "persons.csv", float_precision="round_trip")
+    with h5py.File(result, "r") as f:
+        stored = f["persons"]
+        conditions = [c for c in f.attrs["conditions"].split(",") if c]
+        assert list(persons.columns) == [
+            "person", "sex", "age", "sbp", "total_cholesterol", "hdl", "bmi", "smoking",
+            "diabetes", "bp_treated", *conditions]
+        assert set(persons.columns[1:]) == set(stored)
+        assert len(persons) == f.attrs["n_persons"]
+        np.testing.assert_array_equal(persons["person"], f["person"][...])
+        # sex by name (0 female, 1 male), as the events table names its kinds.
+        np.testing.assert_array_equal(
+            persons["sex"], np.where(stored["sex"][...] == 1, "male", "female"))
+        assert set(np.unique(stored["sex"][...])) <= {0, 1}
+        for name in persons.columns[2:]:
+            values = stored[name][...]
+            assert persons[name].to_numpy().astype(values.dtype).tobytes() == values.tobytes(), name
+
+
 # --- errors ------------------------------------------------------------------------
 
 
