@@ -106,12 +106,17 @@ extension RiskEquation {
   }
 
   /// Throws the first problem with `factors`: a non-positive or non-finite measurement,
+  /// a value outside the physiologically plausible range (`RiskVariable.plausibleRange`),
   /// or a value outside `validRanges` (checked in the order listed there).
   public func validate(_ factors: RiskFactors) throws(RiskInputError) {
     for variable in RiskVariable.allCases {
       let value = factors.value(of: variable)
       guard value.isFinite && value > 0 else {
         throw .notPositiveFinite(variable: variable, value: value, equation: kind)
+      }
+      guard variable.plausibleRange.containsInternalValue(value) else {
+        throw .outOfRange(
+          variable: variable, value: value, validRange: variable.plausibleRange, equation: kind)
       }
     }
     for range in validRanges {

@@ -17,6 +17,21 @@ public enum RiskVariable: String, Sendable, CaseIterable, CustomStringConvertibl
     }
   }
 
+  /// Values a living adult can have, whatever the equation: ages 0-120 years, SBP 70-250
+  /// mmHg, total cholesterol 2-15 and HDL 0.3-4 mmol/L (the limits of a scenario's synthetic
+  /// population, docs/scenario.md). Inputs outside are refused before any equation's own
+  /// range is looked at, so that no equation is ever evaluated at, say, 1e308 mg/dL.
+  public var plausibleRange: ValidRange {
+    let source = "physiologically plausible values (the limits of a scenario's population)"
+    switch self {
+    case .age: return ValidRange(.age, 0, 120, .years, source: source)
+    case .totalCholesterol: return ValidRange(.totalCholesterol, 2, 15, .mmolPerL, source: source)
+    case .hdlCholesterol: return ValidRange(.hdlCholesterol, 0.3, 4, .mmolPerL, source: source)
+    case .systolicBloodPressure:
+      return ValidRange(.systolicBloodPressure, 70, 250, .mmHg, source: source)
+    }
+  }
+
   /// The unit twin-sim stores this variable in (the unit of `RiskFactors`).
   public var internalUnit: RiskUnit {
     switch self {

@@ -39,8 +39,10 @@ struct Risk: ParsableCommand {
       the SCORE2 family unless --units says otherwise (1 mmol/L = 38.67 mg/dL).
       Systolic blood pressure in mmHg, age in years.
 
-      Inputs outside an equation's valid range are refused with exit status 2 and
-      a message naming the range; nothing is extrapolated.
+      Inputs outside an equation's valid range, or outside physiologically
+      plausible values (age 0-120 years, SBP 70-250 mmHg, total cholesterol 2-15
+      and HDL 0.3-4 mmol/L), are refused with exit status 2 and a message naming
+      the range; nothing is extrapolated. The JSON never holds a non-finite number.
 
       Examples:
         twin-sim risk --equation pce --sex female --age 55 \\
@@ -192,7 +194,8 @@ struct Risk: ParsableCommand {
     report.linearPredictor = estimate.linearPredictor
     report.risk10 = estimate.risk10
     report.risk10Uncalibrated = estimate.risk10Uncalibrated
-    report.annualHazard = estimate.annualHazard
+    // A ten-year risk of 1 has no finite constant hazard: JSON carries null, never inf.
+    report.annualHazard = estimate.annualHazard.isFinite ? estimate.annualHazard : nil
     report.validRanges = model.validRanges.map {
       RiskReport.Range(
         variable: $0.variable.rawValue, min: $0.lowerBound, max: $0.upperBound,
@@ -277,7 +280,7 @@ struct RiskReport: Encodable {
   var linearPredictor = 0.0
   var risk10 = 0.0
   var risk10Uncalibrated: Double?
-  var annualHazard = 0.0
+  var annualHazard: Double?
   var validRanges: [Range] = []
 
   enum CodingKeys: String, CodingKey {

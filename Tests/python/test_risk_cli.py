@@ -219,3 +219,29 @@ def test_score2_op_ages_outside_the_range_are_refused(twin_sim, equation, age, v
                   "--total-cholesterol", "5", "--hdl", "1.3", "--sbp", "140"])
     assert result.returncode == 2
     assert valid in result.stderr
+
+
+@pytest.mark.parametrize("equation,flag,value", [
+    ("score2", "--total-cholesterol", "1e308"), ("framingham", "--total-cholesterol", "1e308"),
+    ("score2", "--sbp", "1e300"), ("score2+op", "--hdl", "50"), ("pce", "--age", "1e9")])
+def test_implausible_inputs_are_refused_with_exit_2_not_a_json_error(
+        twin_sim, equation, flag, value):
+    args = {"--sex": "female", "--age": "55", "--total-cholesterol": "5.5", "--hdl": "1.3",
+            "--sbp": "120"}
+    if equation in ("pce", "framingham"):
+        args.update({"--total-cholesterol": "213", "--hdl": "50"})
+    args[flag] = value
+    result = run([twin_sim, "risk", "--equation", equation, "--json",
+                  *[item for pair in args.items() for item in pair]])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert "outside the valid range" in result.stderr
+
+
+def test_json_never_holds_a_non_finite_number(twin_sim):
+    # The highest risk within the plausible ranges still gives finite numbers.
+    out = risk_json(twin_sim, "--equation", "score2", "--sex", "male", "--age", "69",
+                    "--smoker", "--diabetes", "--total-cholesterol", "15", "--hdl", "0.3",
+                    "--sbp", "250", "--region", "very-high")
+    assert all(math.isfinite(v) for v in (out["risk10"], out["annual_hazard"],
+                                          out["linear_predictor"]))
