@@ -72,10 +72,15 @@ public enum HTMLReport {
   }
 
   private static func summarySection(_ summary: ResultSummary) -> String {
-    let measures: [SummaryMeasure] = [
-      .rmstYears, .cvdEventsPer1000, .cvdDeathsPer1000, .eventsAvertedPer1000,
-      .lifeYearsGainedPer1000, .numberNeededToTreat, .numberNeededToTreatTreated, .riskHeldShare,
-    ]
+    // The remaining life expectancy only where the horizon takes everyone to age 100.
+    let lifeExpectancy: [SummaryMeasure] =
+      summary.arms.contains { $0[.remainingLifeExpectancyYears] != nil }
+      ? [.remainingLifeExpectancyYears] : []
+    let measures: [SummaryMeasure] =
+      [.rmstYears] + lifeExpectancy + [
+        .cvdEventsPer1000, .cvdDeathsPer1000, .eventsAvertedPer1000, .lifeYearsGainedPer1000,
+        .numberNeededToTreat, .numberNeededToTreatTreated, .riskHeldShare,
+      ]
     var html = "<section id=\"summary\">\n<h2>Arms versus the baseline "
     html += "(\(escaped(summary.baselineArm)))</h2>\n"
     html += "<p>Over the \(Formatting.shortest(summary.horizonYears))-year horizon, per arm of "
@@ -113,7 +118,14 @@ public enum HTMLReport {
     html += "</tbody>\n</table>\n"
     html += "<p class=\"note\">Number needed to treat: persons in the arm per cardiovascular "
     html += "event averted over the horizon; n/a when the arm averts none (for example when it "
-    html += "causes more events than the baseline).</p>\n</section>\n"
+    html += "causes more events than the baseline).</p>\n"
+    if !lifeExpectancy.isEmpty {
+      html += "<p class=\"note\">Remaining life expectancy from the start age: the RMST plus "
+      html += "the years the persons alive at the horizon (every one aged 100 or more) are "
+      html += "expected to live at the death rate of the last simulated year "
+      html += "(docs/analysis.md).</p>\n"
+    }
+    html += "</section>\n"
     return html
   }
 

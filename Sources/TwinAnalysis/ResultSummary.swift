@@ -1,3 +1,6 @@
+import Foundation
+import HDF5Kit
+
 /// The measures of `twin-sim summary`, in output order (definitions in
 /// docs/analysis.md). Raw values are the JSON keys and CSV `measure` column.
 public enum SummaryMeasure: String, CaseIterable, Sendable {
@@ -7,6 +10,10 @@ public enum SummaryMeasure: String, CaseIterable, Sendable {
   /// time lived between the start and the horizon (not a life expectancy unless the
   /// horizon reaches the end of life).
   case rmstYears = "rmst_years"
+  /// Remaining life expectancy from the start age: the RMST plus the mean time lived after
+  /// the horizon by persons alive at its end, at the hazard of the last simulated year held
+  /// constant. Only where every person's age at the start plus the horizon reaches 100.
+  case remainingLifeExpectancyYears = "remaining_life_expectancy_years"
   case cvdEventsPer1000 = "cvd_events_per_1000"
   case cvdDeathsPer1000 = "cvd_deaths_per_1000"
   case eventsAvertedPer1000 = "events_averted_per_1000"
@@ -28,6 +35,7 @@ public enum SummaryMeasure: String, CaseIterable, Sendable {
     case .persons: return "persons"
     case .personYears: return "person-years"
     case .rmstYears: return "RMST, restricted mean survival time over the horizon"
+    case .remainingLifeExpectancyYears: return "remaining life expectancy from the start age"
     case .cvdEventsPer1000: return "CVD events per 1,000"
     case .cvdDeathsPer1000: return "CVD deaths per 1,000"
     case .eventsAvertedPer1000: return "CVD events averted per 1,000"
@@ -47,7 +55,8 @@ public enum SummaryMeasure: String, CaseIterable, Sendable {
       .numberNeededToTreat, .personsTreated, .eventsAvertedPer1000Treated,
       .numberNeededToTreatTreated, .riskHeldShare:
       return "1"
-    case .personYears, .rmstYears, .lifeYearsGainedPer1000: return "years"
+    case .personYears, .rmstYears, .remainingLifeExpectancyYears, .lifeYearsGainedPer1000:
+      return "years"
     }
   }
 
@@ -109,7 +118,20 @@ public struct ResultSummary: Sendable {
   public var intervalMethod: IntervalMethod
   /// With one realisation: how the standard errors of cardiovascular counts were found.
   public var countErrorMethod: CountErrorMethod?
+  /// The youngest age at the start (`/persons/age`); nil in files without it.
+  public var youngestStartAgeYears: Double?
   public var arms: [ArmSummary]
+
+  /// The age every person reaches at the horizon before the remaining life expectancy
+  /// is shown: the horizon then covers nearly all of life.
+  public static let lifeExpectancyAge = 100.0
+
+  /// Whether every person's age at the start plus the horizon reaches
+  /// `lifeExpectancyAge`, so that `remaining_life_expectancy_years` is shown.
+  public var horizonReachesAge100: Bool {
+    guard let youngest = youngestStartAgeYears else { return false }
+    return youngest + horizonYears >= Self.lifeExpectancyAge
+  }
 
   /// One replicate with parameter draws: every draw simulates the same persons with the same
   /// random numbers, so the spread over realisations is parameter uncertainty only, and an
@@ -138,6 +160,13 @@ public struct ResultSummary: Sendable {
       throw .unknownArm(path: file.path, arm: file.baselineArm, available: file.armNames)
     }
     let baseline = totals[baselineIndex]
+    let youngestStartAge = try Self.youngestStartAge(file: file, limits: limits)
+    var lastYear: [LastYear?] = file.armNames.map { _ in nil }
+    if let youngestStartAge, youngestStartAge + file.horizonYears >= lifeExpectancyAge {
+      lastYear = try file.armNames.map { arm throws(AnalysisError) in
+        try LastYear(file: file, arm: arm)
+      }
+    }
 
     // Values per realisation of every measure and arm.
     var values: [[SummaryMeasure: [Double]]] = []
@@ -166,6 +195,11 @@ public struct ResultSummary: Sendable {
           }
         }
       }
+      if let lastYear = lastYear[index] {
+        measures[.remainingLifeExpectancyYears] = zip(arm.personYears, lastYear.tailYears).map {
+          ($0 + $1) / persons
+        }
+      }
       if let held = arm.riskHeldPersonYears {
         measures[.riskHeldShare] = zip(held, arm.personYears).map { $1 > 0 ? $0 / $1 : 0 }
       }
@@ -191,6 +225,19 @@ public struct ResultSummary: Sendable {
         return result
       }
     }
+    for index in estimates.indices {
+      // A realisation with survivors but no death in the last year has no hazard to carry
+      // on: the estimate is not applicable; `values` keeps the other realisations'.
+      if let remaining = estimates[index][.remainingLifeExpectancyYears],
+        remaining.realisationValues.contains(where: { !($0?.isFinite ?? false) })
+      {
+        var notApplicable = Estimate.notApplicable(remaining)
+        notApplicable.realisationValues = remaining.realisationValues.map {
+          $0.flatMap { $0.isFinite ? $0 : nil }
+        }
+        estimates[index][.remainingLifeExpectancyYears] = notApplicable
+      }
+    }
     for index in estimates.indices where index != baselineIndex {
       if let averted = estimates[index][.eventsAvertedPer1000] {
         estimates[index][.numberNeededToTreat] = numberNeededToTreat(averted)
@@ -213,7 +260,39 @@ public struct ResultSummary: Sendable {
       realisationCount: file.realisationCount, horizonYears: file.horizonYears,
       baselineArm: file.baselineArm,
       intervalMethod: file.realisationCount >= 2 ? .overRealisations : .withinRun,
-      countErrorMethod: countErrorMethod, arms: arms)
+      countErrorMethod: countErrorMethod, youngestStartAgeYears: youngestStartAge, arms: arms)
+  }
+
+  /// The youngest age at the start, `/persons/age` read in blocks of `limits.persons`;
+  /// nil when the file has no such dataset (or no finite age).
+  static func youngestStartAge(
+    file: ResultFile, limits: ChunkLimits
+  ) throws(AnalysisError) -> Double? {
+    let root = file.root
+    let dataset: H5Dataset<Double>? = try readingHDF5 { () throws(HDF5Error) in
+      guard try root.contains("persons"), try root.openGroup("persons").contains("age") else {
+        return nil
+      }
+      return try root.openGroup("persons").openDataset("age", of: Double.self)
+    }
+    guard let dataset else { return nil }
+    let count = try readingHDF5 { () throws(HDF5Error) in try dataset.shape().first ?? 0 }
+    guard count == file.personCount else {
+      throw .invalidLayout(
+        path: file.path,
+        detail: "/persons/age holds \(count) ages, expected \(file.personCount) (n_persons)")
+    }
+    var youngest: Double?
+    var start = 0
+    while start < count {
+      let end = Swift.min(count, start + limits.persons)
+      let ages = try readingHDF5 { () throws(HDF5Error) in
+        try dataset.read(offset: [start], count: [end - start])
+      }
+      for age in ages where age.isFinite && age < (youngest ?? .infinity) { youngest = age }
+      start = end
+    }
+    return youngest
   }
 
   /// The number needed to treat from events averted per 1,000 persons:
@@ -263,6 +342,49 @@ struct RealisationTotals {
   }
 }
 
+/// The last simulated year of an arm, per realisation, and the expected person-years lived
+/// after the horizon by the persons alive at its end (docs/analysis.md,
+/// `remaining_life_expectancy_years`): with a persons alive at the start of the last year
+/// and d deaths in it, the hazard mu = -ln(1 - d / a) per year held constant beyond the
+/// horizon gives each survivor 1 / mu more years on average.
+struct LastYear {
+  /// Persons alive at the start of the last year (a), per realisation.
+  var aliveAtStart: [Double]
+  /// Deaths in the last year (d).
+  var deaths: [Double]
+  /// Persons alive at the horizon.
+  var aliveAtEnd: [Double]
+
+  /// nil when `/time` has no time point one year before the horizon (yearly and monthly
+  /// steps always have one).
+  init?(file: ResultFile, arm: String) throws(AnalysisError) {
+    let times = file.timesYears
+    let startOfLastYear = file.horizonYears - 1
+    guard
+      let first = times.firstIndex(where: { abs($0 - startOfLastYear) <= 1e-6 }),
+      first < times.count - 1
+    else { return nil }
+    let alive = try file.summaryRows(arm: arm, dataset: "alive")
+    let deaths = try file.summaryRows(arm: arm, dataset: "deaths")
+    aliveAtStart = alive.map { $0[first] }
+    self.deaths = deaths.map { $0[(first + 1)...].reduce(0, +) }
+    aliveAtEnd = alive.map { $0[times.count - 1] }
+  }
+
+  /// Person-years expected after the horizon per realisation: alive at the end x 1 / mu;
+  /// 0 when nobody is alive at the end (the horizon then reached every death), NaN (not
+  /// applicable) when someone is but nobody died in the last year.
+  var tailYears: [Double] {
+    zip(zip(aliveAtStart, deaths), aliveAtEnd).map { pair, survivors in
+      let (alive, died) = pair
+      if survivors == 0 { return 0 }
+      guard alive > 0, died > 0 else { return .nan }
+      let hazard = -log1p(-died / alive)
+      return survivors / hazard
+    }
+  }
+}
+
 /// Within-run standard errors of a single realisation, per arm and measure.
 struct WithinRunErrors {
   var standardErrors: [[SummaryMeasure: Double]]
@@ -308,6 +430,8 @@ struct WithinRunErrors {
       var armErrors: [SummaryMeasure: Double] = [.persons: 0]
       if let lifetime = moments.lifetime[index].standardErrorOfMean {
         armErrors[.rmstYears] = lifetime
+        // The tail after the horizon is taken as given: the RMST's error.
+        armErrors[.remainingLifeExpectancyYears] = lifetime
         armErrors[.personYears] = persons * lifetime
       }
       if index != baselineIndex, let gained = moments.lifetimeGained[index].standardErrorOfMean {

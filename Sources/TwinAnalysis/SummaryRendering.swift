@@ -28,7 +28,7 @@ extension ResultSummary {
       .lifeYearsGainedPer1000, .numberNeededToTreat, .eventsAvertedPer1000Treated,
       .numberNeededToTreatTreated:
       return 1
-    case .rmstYears: return 2
+    case .rmstYears, .remainingLifeExpectancyYears: return 2
     case .riskHeldShare: return 3
     }
   }

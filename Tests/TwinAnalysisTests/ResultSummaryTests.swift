@@ -168,6 +168,80 @@ extension HDF5FileTests {
       }
     }
 
+    // Ages at the start 98 to 100 and a 2-year horizon: everyone reaches 100. base: a = 3
+    // alive at t = 1, d = 1 death in the last year, 2 alive at the end, so
+    // mu = -ln(1 - 1/3) = ln 1.5 and LE = (5.75 + 2 / ln 1.5) / 4. treat: nobody dies in the
+    // last year (d = 0), so the hazard and the measure are not defined.
+    @Test func remainingLifeExpectancyAddsTheSurvivorsTailAtTheLastYearsHazard() throws {
+      var synthetic = SyntheticResultFile()
+      synthetic.startAges = [98, 99, 100, 98.5]
+      let result = try summary(synthetic)
+      #expect(result.horizonReachesAge100)
+      #expect(result.youngestStartAgeYears == 98)
+      let base = try #require(result.arms[0][.remainingLifeExpectancyYears])
+      let expected = (5.75 + 2 / log(1.5)) / 4  // 2.6706514636371493
+      #expect(close(base.mean, expected, 1e-12))
+      // Within-run MCSE: that of the RMST, the tail taken as given.
+      #expect(close(base.mcse, 0.41300474169997936))
+      let z = 1.959963984540054
+      #expect(close(base.lower95, expected - z * 0.41300474169997936))
+      let treat = try #require(result.arms[1][.remainingLifeExpectancyYears])
+      #expect(treat.mean == nil && treat.mcse == nil && treat.realisationValues == [nil])
+      let row = try #require(
+        result.rendered(.text).split(separator: "\n").first {
+          $0.hasPrefix("  remaining life expectancy from the start age (years) ")
+        })
+      #expect(row.contains(" 2.67 "))
+      #expect(result.rendered(.csv).contains("base,remaining_life_expectancy_years,years,"))
+    }
+
+    @Test func remainingLifeExpectancyOverRealisationsAndWithoutSurvivors() throws {
+      var synthetic = SyntheticResultFile()
+      synthetic.startAges = [98, 99, 100, 98.5]
+      // Realisation 1 of base: both persons alive at t = 1 die in the last year (no tail);
+      // of treat: one of three dies.
+      var base = synthetic.arms[0].summary[0]
+      base["alive"] = [4, 2, 0]
+      base["deaths"] = [0, 2, 2]
+      base["person_years"] = [0, 3, 1]
+      synthetic.arms[0].summary.append(base)
+      var treat = synthetic.arms[1].summary[0]
+      treat["alive"] = [4, 3, 2]
+      treat["deaths"] = [0, 1, 1]
+      treat["person_years"] = [0, 3.5, 2.5]
+      synthetic.arms[1].summary.append(treat)
+      let result = try summary(synthetic)
+      let baseLE = try #require(result.arms[0][.remainingLifeExpectancyYears])
+      let first = (5.75 + 2 / log(1.5)) / 4
+      #expect(close(baseLE.realisationValues[0], first, 1e-12))
+      #expect(close(baseLE.realisationValues[1], 1, 1e-12))  // = RMST: nobody left
+      #expect(close(baseLE.mean, (first + 1) / 2, 1e-12))
+      // treat's first realisation has no death in the last year: not applicable.
+      let treatLE = try #require(result.arms[1][.remainingLifeExpectancyYears])
+      #expect(treatLE.mean == nil)
+      #expect(treatLE.realisationValues[0] == nil)
+      #expect(close(treatLE.realisationValues[1], (6 + 2 / log(1.5)) / 4, 1e-12))
+    }
+
+    @Test func remainingLifeExpectancyIsAbsentWhenSomeoneStaysBelow100() throws {
+      var synthetic = SyntheticResultFile()
+      synthetic.startAges = [98, 97.9, 100, 98.5]
+      let result = try summary(synthetic)
+      #expect(!result.horizonReachesAge100)
+      #expect(result.arms.allSatisfy { $0[.remainingLifeExpectancyYears] == nil })
+      #expect(!result.rendered(.text).contains("remaining life expectancy"))
+      #expect(!result.rendered(.csv).contains("remaining_life_expectancy_years"))
+      // Files without /persons/age: absent too.
+      let older = try summary()
+      #expect(older.youngestStartAgeYears == nil)
+      #expect(older.arms.allSatisfy { $0[.remainingLifeExpectancyYears] == nil })
+      // Ages read in blocks of one person give the same youngest age.
+      let file = try ResultFile.open(path: try synthetic.write())
+      let youngest = try ResultSummary.youngestStartAge(
+        file: file, limits: ChunkLimits(persons: 1))
+      #expect(youngest == Double(Float(97.9)))
+    }
+
     @Test func jsonAndCSVCarryEveryMeasureWithExplicitNulls() throws {
       let result = try summary()
       let json = try #require(

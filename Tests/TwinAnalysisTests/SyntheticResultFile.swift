@@ -40,6 +40,8 @@ struct SyntheticResultFile {
   var scenarioYAML = "name: synthetic\nseed: 1\n# a < b & c\n"
   var kindNames: [(UInt8, String)] = [(1, "cvd_event"), (2, "cvd_death"), (3, "other_death")]
   var personIdentifiers: [Int64]? = nil
+  /// Ages at the start (`/persons/age`, float32 as the engine writes them); none by default.
+  var startAges: [Float]? = nil
   var arms: [Arm] = [
     Arm(
       name: "base",
@@ -104,6 +106,10 @@ struct SyntheticResultFile {
     let identifiers = personIdentifiers ?? (0..<personCount).map { Int64($0) }
     try root.createDataset("person", of: Int64.self, shape: [personCount])
       .write(identifiers, offset: [0], count: [personCount])
+    if let startAges {
+      try root.createGroup("persons").createDataset("age", of: Float.self, shape: [personCount])
+        .write(startAges, offset: [0], count: [personCount])
+    }
     let armsGroup = try root.createGroup("arms")
     for arm in arms {
       let group = try armsGroup.createGroup(arm.name)

@@ -21,8 +21,8 @@ import Testing
       """
     #expect(
       diagnostics(yaml) == [
-        "test.yaml:3:18: time.horizon_years: expected an integer between 1 and 120, "
-          + "found the text \"thirty\""
+        "test.yaml:3:18: time.horizon_years: expected an integer number of years between 1 "
+          + "and 120, found the text \"thirty\""
       ])
   }
 
@@ -43,8 +43,8 @@ import Testing
       """
     #expect(
       diagnostics(yaml) == [
-        "test.yaml:12:19: arms[2].interventions[0].fraction: expected a number between 0 and 1, "
-          + "found 1.5"
+        "test.yaml:12:19: arms[2].interventions[0].fraction: expected a fraction between 0 "
+          + "and 1, found 1.5 (a percentage? give 0.015)"
       ])
   }
 
@@ -198,7 +198,7 @@ import Testing
           + "mean <= high, found ci95 [1.6, 2] with mean 1.5",
         "test.yaml:7:25: models.mortality.cvd_share.normal.sd: missing required key 'sd'",
         "test.yaml:9:43: models.trajectories.sbp_per_year.uniform.max: expected a maximum "
-          + "between -5 and 5 (the range of this parameter), found 7",
+          + "in mmHg/year between -5 and 5 (the range of this parameter), found 7",
       ])
   }
 
@@ -242,8 +242,8 @@ import Testing
       diagnostics(yaml) == [
         "test.yaml:2:50: population.synthetic.smoking: duplicate key 'smoking'; first given at "
           + "line 2, column 36",
-        "test.yaml:2:74: population.synthetic.diabetes: expected a number between 0 and 1, "
-          + "found 7",
+        "test.yaml:2:74: population.synthetic.diabetes: expected a fraction between 0 and 1, "
+          + "found 7 (a percentage? give 0.07)",
         "test.yaml:3:1: name: duplicate key 'name'; first given at line 1, column 1",
       ])
   }
@@ -260,11 +260,11 @@ import Testing
       diagnostics(yaml) == [
         "test.yaml:2:7: seed: expected an integer between 0 and 9223372036854775807, found 1.0 "
           + "(write whole numbers without a decimal point or exponent)",
-        "test.yaml:4:9: population.size: expected an integer between 1 and 100000000, found 1e4 "
-          + "(write whole numbers without a decimal point or exponent)",
-        "test.yaml:5:32: population.synthetic.female_fraction: expected a number between 0 and 1, "
-          + "found .nan (not a finite number)",
-        "test.yaml:5:47: population.synthetic.smoking: expected a number between 0 and 1, "
+        "test.yaml:4:9: population.size: expected an integer number of persons between 1 and "
+          + "100000000, found 1e4 (write whole numbers without a decimal point or exponent)",
+        "test.yaml:5:32: population.synthetic.female_fraction: expected a fraction between 0 "
+          + "and 1, found .nan (not a finite number)",
+        "test.yaml:5:47: population.synthetic.smoking: expected a fraction between 0 and 1, "
           + "found -.inf (not a finite number)",
       ])
   }
@@ -276,10 +276,10 @@ import Testing
       """
     #expect(
       diagnostics(yaml) == [
-        "test.yaml:2:45: population.synthetic.smoking: expected a number between 0 and 1, found "
-          + "the text \"0.2\"",
-        "test.yaml:2:62: population.synthetic.diabetes: expected a number between 0 and 1, found "
-          + "the text \"yes\"",
+        "test.yaml:2:45: population.synthetic.smoking: expected a fraction between 0 and 1, "
+          + "found the text \"0.2\"",
+        "test.yaml:2:62: population.synthetic.diabetes: expected a fraction between 0 and 1, "
+          + "found the text \"yes\"",
       ])
   }
 

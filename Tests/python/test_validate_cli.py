@@ -51,7 +51,7 @@ def test_invalid_scenario_reports_every_problem_with_position_and_key_path(twin_
     ]
     assert all(d["file"] == str(scenario) for d in diagnostics)
     assert lines[0].endswith("unknown key 'horizon_year'; did you mean 'horizon_years'?")
-    assert lines[1].endswith("expected a number between 0 and 1, found 1.5")
+    assert lines[1].endswith("expected a fraction between 0 and 1, found 1.5 (a percentage? give 0.015)")
     assert lines[-1] == f"{scenario}: invalid (4 problems)"
 
 
@@ -79,8 +79,61 @@ def test_one_invalid_file_among_valid_ones_fails_the_run(twin_sim, repo_root, tm
     assert result.stdout.splitlines() == ["scenarios/quickstart.yaml: valid (10000 persons, 4 arms, 30 years)"]
     errors = [line for line in result.stderr.splitlines() if ": warning: " not in line]
     assert errors[0] == (
-        f"{bad}:2:20: population.size: expected an integer between 1 and 100000000, found 0"
+        f"{bad}:2:20: population.size: expected an integer number of persons between 1 and 100000000, "
+        "found 0"
     )
+
+
+def test_range_errors_name_the_unit_and_suggest_a_conversion(twin_sim, tmp_path):
+    # The example: total cholesterol written in mg/dL, smoking in percent.
+    scenario = tmp_path / "units.yaml"
+    scenario.write_text(
+        "name: units\n"
+        "population:\n"
+        "  size: 100\n"
+        "  synthetic:\n"
+        "    total_cholesterol: {mean: 213, sd: 40}\n"
+        "    sbp: {mean: 400, sd: 10}\n"
+        "    smoking: 30\n"
+    )
+    result = run([twin_sim, "validate", str(scenario)])
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if ": warning: " not in line]
+    assert errors == [
+        f"{scenario}:5:31: population.synthetic.total_cholesterol.mean: "
+        "expected mmol/L between 2 and 15, found 213 (mg/dL? divide by 38.67)",
+        f"{scenario}:5:40: population.synthetic.total_cholesterol.sd: "
+        "expected mmol/L between 0 and 5, found 40 (mg/dL? divide by 38.67)",
+        # 400 mmHg fits no other common unit: the unit, no hint.
+        f"{scenario}:6:17: population.synthetic.sbp.mean: expected mmHg between 70 and 250, found 400",
+        f"{scenario}:7:14: population.synthetic.smoking: "
+        "expected a fraction between 0 and 1, found 30 (a percentage? give 0.30)",
+        f"{scenario}: invalid (4 problems)",
+    ]
+    assert all(DIAGNOSTIC.match(line) for line in errors[:-1])
+    # The suggestion is right: the converted values are valid.
+    scenario.write_text(
+        "name: units\n"
+        "population:\n"
+        "  size: 100\n"
+        "  synthetic:\n"
+        f"    total_cholesterol: {{mean: {213 / 38.67:.4f}, sd: {40 / 38.67:.4f}}}\n"
+        "    smoking: 0.30\n"
+    )
+    assert run([twin_sim, "validate", str(scenario)]).returncode == 0
+
+
+def test_table_values_out_of_range_are_named_in_the_tables_unit(twin_sim, tmp_path):
+    (tmp_path / "cohort.csv").write_text(
+        "sex,age,sbp,total_cholesterol,hdl\nfemale,50,120,5.1,1.3\nmale,61,130,213,1.1\n")
+    scenario = tmp_path / "table.yaml"
+    scenario.write_text("name: table-units\npopulation:\n  table: {path: cohort.csv}\n")
+    result = run([twin_sim, "run", str(scenario), "--output", str(tmp_path / "out"), "--quiet"],
+                 cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert ("cohort.csv:3: total_cholesterol: expected mmol/L between 1 and 20, found 213 "
+            "(mg/dL? set population.table.units.total_cholesterol: mg/dL)") in result.stderr
+    assert not (tmp_path / "out" / "results.h5").exists()
 
 
 def test_printed_reference_is_the_one_in_the_docs(twin_sim, repo_root):

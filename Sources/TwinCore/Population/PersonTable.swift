@@ -286,24 +286,45 @@ public enum TablePopulationBuilder {
     } else {
       block.personID = (0..<rowCount).map { Int64(table.firstRow + $0) }
     }
-    try checkRanges(block, place: place)
+    try checkRanges(block, place: place, spec: spec)
     return block
   }
 
   /// Physiological ranges of table values (the same as the synthetic
-  /// population's ranges in docs/scenario.md).
-  static func checkRanges(_ block: PersonBlock, place: (Int) -> String) throws(TableError) {
-    let checks: [(String, [Double], ClosedRange<Double>, String)] = [
-      ("age", block.ageYears, 0...120, "years"),
-      ("sbp", block.sbp, 60...300, "mmHg"),
-      ("total_cholesterol", block.totalCholesterol, 1...20, "mmol/L"),
-      ("hdl", block.hdl, 0.1...5, "mmol/L"),
+  /// population's ranges in docs/scenario.md), in mmol/L for lipids. A lipid
+  /// column is reported in the unit the table declares
+  /// (`population.table.units`), with a hint when the value fits the other unit:
+  /// `total_cholesterol: expected mmol/L between 1 and 20, found 213 (mg/dL? set
+  /// population.table.units.total_cholesterol: mg/dL)`.
+  static func checkRanges(
+    _ block: PersonBlock, place: (Int) -> String, spec: TablePopulation
+  ) throws(TableError) {
+    let checks: [(String, [Double], NumberRange, LipidUnit?, String)] = [
+      ("age", block.ageYears, .closed(0, 120), nil, "years"),
+      ("sbp", block.sbp, .closed(60, 300), nil, "mmHg"),
+      (
+        "total_cholesterol", block.totalCholesterol, .closed(1, 20), spec.totalCholesterolUnit,
+        "mmol/L"
+      ),
+      ("hdl", block.hdl, .closed(0.1, 5), spec.hdlUnit, "mmol/L"),
     ]
-    for (name, values, range, unit) in checks {
+    for (name, values, range, lipidUnit, unit) in checks {
       for (row, value) in values.enumerated() where !range.contains(value) {
-        throw TableError(
-          "\(place(row)): \(name): expected \(range.lowerBound) to \(range.upperBound) \(unit), "
-            + "found \(value)")
+        // Lipids back in the file's unit: the value as written, the range converted.
+        let fileUnit = lipidUnit?.rawValue ?? unit
+        let factor = lipidUnit == .mgPerDL ? LipidUnit.mgPerDLPerMmolPerL : 1
+        let fileRange = NumberRange.closed(
+          (range.lower ?? 0) * factor, (range.upper ?? 0) * factor)
+        let fileValue = value * factor
+        var message =
+          "\(place(row)): \(name): expected "
+          + "\(ValueUnits.expectation(fileRange, unit: fileUnit)), found \(formatNumber(fileValue))"
+        if lipidUnit != nil,
+          let other = ValueUnits.alternative(for: fileValue, unit: fileUnit, range: fileRange)
+        {
+          message += " (\(other.name)? set population.table.units.\(name): \(other.name))"
+        }
+        throw TableError(message)
       }
     }
   }

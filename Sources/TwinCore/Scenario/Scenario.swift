@@ -182,8 +182,9 @@ public enum LipidUnit: String, Sendable, Hashable {
   case mmolPerL = "mmol/L"
   case mgPerDL = "mg/dL"
 
-  /// mg/dL per mmol/L for cholesterol (total, HDL, LDL): 38.67.
-  public static let mgPerDLPerMmolPerL = 38.67
+  /// mg/dL per mmol/L for cholesterol (total, HDL, LDL): 38.67, TwinModels'
+  /// `CholesterolUnit.mgPerDLPerMmolPerL`.
+  public static let mgPerDLPerMmolPerL = ValueUnits.mgPerDLPerMmolPerL
 
   /// Converts a value in this unit to mmol/L.
   public func toMmolPerL(_ value: Double) -> Double {

@@ -60,6 +60,8 @@ public enum ScenarioSchema {
     length: 1...64, notation: "a recordable variable or condition name")
 
   private static let fraction = NumberRange.closed(0, 1)
+  /// mg/dL per mmol/L as the documentation writes it (38.67; `ValueUnits`).
+  private static let mgPerDL = formatNumber(ValueUnits.mgPerDLPerMmolPerL)
 
   // MARK: Root
 
@@ -325,7 +327,7 @@ public enum ScenarioSchema {
         doc: "How sex is coded in the file."),
       Field(
         "units", .object(lipidUnits), .defaultsOfItsKeys,
-        doc: "Units of the lipid columns (1 mmol/L = 38.67 mg/dL)."),
+        doc: "Units of the lipid columns (1 mmol/L = \(mgPerDL) mg/dL)."),
     ],
     rules: [tableFileExists, tableFormatIsKnown, groupOnlyForHDF5],
     doc: "A table of persons, one row per person.")
@@ -346,7 +348,7 @@ public enum ScenarioSchema {
   ])
 
   static let lipidUnit = SchemaType.choice([
-    SchemaChoice("mmol/L"), SchemaChoice("mg/dL", "converted with 1 mmol/L = 38.67 mg/dL"),
+    SchemaChoice("mmol/L"), SchemaChoice("mg/dL", "converted with 1 mmol/L = \(mgPerDL) mg/dL"),
   ])
 
   static let lipidUnits = ObjectSchema(fields: [

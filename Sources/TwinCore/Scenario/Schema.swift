@@ -348,22 +348,28 @@ public struct TaggedUnionSchema: Sendable {
 
 extension SchemaType {
   /// The type in words for messages ("an integer between 1 and 120").
-  var expectation: String {
+  var expectation: String { expectation(unit: nil) }
+
+  /// The type in words for messages, naming the unit of a value that has one
+  /// ("mmol/L between 2 and 15", "an integer number of years between 1 and 120";
+  /// `ValueUnits`).
+  func expectation(unit: String?) -> String {
     switch self {
     case .string: return "a string"
     case .choice(let choices):
       return "one of " + choices.map(\.value).joined(separator: ", ")
     case .integer(let range):
-      return "an integer between \(range.lowerBound) and \(range.upperBound)"
+      return ValueUnits.integerExpectation(range, unit: unit)
     case .number(let range):
-      return range.phrase.isEmpty ? "a number" : "a number \(range.phrase)"
+      return ValueUnits.expectation(range, unit: unit)
     case .uncertain(let range):
-      let number = range.phrase.isEmpty ? "a number" : "a number \(range.phrase)"
-      return number + " or a distribution mapping (normal, lognormal, uniform, beta)"
+      return ValueUnits.expectation(range, unit: unit)
+        + " or a distribution mapping (normal, lognormal, uniform, beta)"
     case .boolean: return "true or false"
     case .numberPair(let range):
       let inRange = range.phrase.isEmpty ? "" : " \(range.phrase)"
-      return "a pair [min, max] of numbers\(inRange)"
+      let items = ValueUnits.pluralNoun(unit)
+      return "a pair [min, max] of \(items)\(inRange)"
     case .object: return "a mapping"
     case .sequence: return "a sequence"
     case .dictionary: return "a mapping"

@@ -64,7 +64,12 @@ struct SchemaValidator {
 
   // MARK: Values
 
-  mutating func validate(_ node: Node, as type: SchemaType, at path: KeyPath) -> ValidatedValue {
+  /// Validates one value. `unit` is the unit of the key the value belongs to
+  /// (`Field.unit`); range errors name it and hint at another common unit
+  /// (`ValueUnits`). Items of sequences, pairs and dictionaries share it.
+  mutating func validate(
+    _ node: Node, as type: SchemaType, at path: KeyPath, unit: String? = nil
+  ) -> ValidatedValue {
     let here = position(of: node)
     switch type {
     case .string(let rule):
@@ -93,29 +98,27 @@ struct SchemaValidator {
       return ValidatedValue(position: here, isDefault: false, kind: .string(text))
 
     case .integer(let range):
-      return validateInteger(node, range: range, at: path)
+      return validateInteger(node, range: range, at: path, unit: unit)
 
     case .number(let range):
-      guard let value = readNumber(node, expecting: type, at: path) else {
+      guard let value = readNumber(node, expecting: type, at: path, unit: unit) else {
         return .invalid(at: here)
       }
       guard range.contains(value) else {
-        report("expected \(type.expectation), found \(sourceText(node))", at: path, here)
+        reportOutOfRange(value, node, range: range, unit: unit, at: path)
         return .invalid(at: here)
       }
       return ValidatedValue(position: here, isDefault: false, kind: .number(value))
 
     case .uncertain(let range):
       if case .mapping(let mapping) = node {
-        return validateDistribution(mapping, range: range, at: path, here)
+        return validateDistribution(mapping, range: range, at: path, here, unit: unit)
       }
-      guard let value = readNumber(node, expecting: type, at: path) else {
+      guard let value = readNumber(node, expecting: type, at: path, unit: unit) else {
         return .invalid(at: here)
       }
       guard range.contains(value) else {
-        report(
-          "expected \(SchemaType.number(range).expectation), found \(sourceText(node))",
-          at: path, here)
+        reportOutOfRange(value, node, range: range, unit: unit, at: path)
         return .invalid(at: here)
       }
       return ValidatedValue(position: here, isDefault: false, kind: .uncertain(.fixed(value)))
@@ -129,11 +132,12 @@ struct SchemaValidator {
 
     case .numberPair(let range):
       guard case .sequence(let sequence) = node, sequence.count == 2 else {
-        report("expected \(type.expectation), found \(found(node))", at: path, here)
+        report("expected \(type.expectation(unit: unit)), found \(found(node))", at: path, here)
         return .invalid(at: here)
       }
-      let low = validate(sequence[0], as: .number(range), at: path.appending(index: 0))
-      let high = validate(sequence[1], as: .number(range), at: path.appending(index: 1))
+      let low = validate(sequence[0], as: .number(range), at: path.appending(index: 0), unit: unit)
+      let high = validate(
+        sequence[1], as: .number(range), at: path.appending(index: 1), unit: unit)
       guard let lowValue = low.number, let highValue = high.number else {
         return .invalid(at: here)
       }
@@ -170,7 +174,8 @@ struct SchemaValidator {
       // bounded by the schema however aliases nest ("billion laughs").
       var items: [ValidatedValue] = []
       for (index, item) in sequence.prefix(rule.count.upperBound).enumerated() {
-        items.append(validate(item, as: rule.element, at: path.appending(index: index)))
+        items.append(
+          validate(item, as: rule.element, at: path.appending(index: index), unit: unit))
       }
       return ValidatedValue(position: here, isDefault: false, kind: .sequence(items))
 
@@ -189,7 +194,7 @@ struct SchemaValidator {
           continue
         }
         firstSeen[key] = keyPosition
-        let value = validate(valueNode, as: rule.value, at: path.appending(key: key))
+        let value = validate(valueNode, as: rule.value, at: path.appending(key: key), unit: unit)
         entries.append(DictionaryEntry(key: key, keyPosition: keyPosition, value: value))
       }
       return ValidatedValue(position: here, isDefault: false, kind: .dictionary(entries))
@@ -200,10 +205,10 @@ struct SchemaValidator {
   }
 
   private mutating func validateInteger(
-    _ node: Node, range: ClosedRange<Int>, at path: KeyPath
+    _ node: Node, range: ClosedRange<Int>, at path: KeyPath, unit: String?
   ) -> ValidatedValue {
     let here = position(of: node)
-    let expectation = SchemaType.integer(range).expectation
+    let expectation = SchemaType.integer(range).expectation(unit: unit)
     guard case .scalar(let scalar) = node else {
       report("expected \(expectation), found \(found(node))", at: path, here)
       return .invalid(at: here)
@@ -227,10 +232,20 @@ struct SchemaValidator {
     return .invalid(at: here)
   }
 
+  /// "expected mmol/L between 2 and 15, found 213 (mg/dL? divide by 38.67)": the
+  /// value as written, and a hint when it fits another common unit of `unit`.
+  private mutating func reportOutOfRange(
+    _ value: Double, _ node: Node, range: NumberRange, unit: String?, at path: KeyPath
+  ) {
+    report(
+      "expected \(ValueUnits.expectation(range, unit: unit)), found \(sourceText(node))"
+        + ValueUnits.hint(for: value, unit: unit, range: range), at: path, position(of: node))
+  }
+
   /// A finite number from a scalar (integers included), or nil after reporting.
-  private mutating func readNumber(_ node: Node, expecting type: SchemaType, at path: KeyPath)
-    -> Double?
-  {
+  private mutating func readNumber(
+    _ node: Node, expecting type: SchemaType, at path: KeyPath, unit: String?
+  ) -> Double? {
     let here = position(of: node)
     if case .scalar(let scalar) = node {
       switch ScalarReading(scalar) {
@@ -246,7 +261,7 @@ struct SchemaValidator {
         break
       }
     }
-    report("expected \(type.expectation), found \(found(node))", at: path, here)
+    report("expected \(type.expectation(unit: unit)), found \(found(node))", at: path, here)
     return nil
   }
 
@@ -283,9 +298,11 @@ struct SchemaValidator {
       at: path, here)
   }
 
+  /// Validates a mapping's keys. `unit` is the unit of keys that name none
+  /// themselves: a distribution's parameters take the unit of their U-number.
   mutating func validateObject(
     _ pairs: [(key: Node, value: Node)], schema: ObjectSchema, at path: KeyPath,
-    _ here: SourcePosition
+    _ here: SourcePosition, unit: String? = nil
   ) -> ValidatedObject {
     var object = ValidatedObject(position: here)
     let knownKeys = schema.fields.map(\.key)
@@ -303,7 +320,8 @@ struct SchemaValidator {
         continue
       }
       object.keyPositions[key] = keyPosition
-      object.values[key] = validate(valueNode, as: field.type, at: path.appending(key: key))
+      object.values[key] = validate(
+        valueNode, as: field.type, at: path.appending(key: key), unit: field.unit ?? unit)
     }
     for field in schema.fields where object.values[field.key] == nil {
       let fieldPath = path.appending(key: field.key)
@@ -416,12 +434,13 @@ struct SchemaValidator {
   // MARK: U-numbers
 
   private mutating func validateDistribution(
-    _ mapping: Node.Mapping, range: NumberRange, at path: KeyPath, _ here: SourcePosition
+    _ mapping: Node.Mapping, range: NumberRange, at path: KeyPath, _ here: SourcePosition,
+    unit: String?
   ) -> ValidatedValue {
     let names = UncertainSchema.distributions.map(\.name)
     guard let (keyNode, parameters) = mapping.first else {
       report(
-        "expected \(SchemaType.uncertain(range).expectation), found an empty mapping",
+        "expected \(SchemaType.uncertain(range).expectation(unit: unit)), found an empty mapping",
         at: path, here)
       return .invalid(at: here)
     }
@@ -451,11 +470,11 @@ struct SchemaValidator {
     }
     let object = validateObject(
       Array(parameterMapping), schema: distribution.schema, at: parametersPath,
-      position(of: parameters))
+      position(of: parameters), unit: unit)
     let before = diagnostics.count
     let value = distribution.build(object)
     guard let value else { return .invalid(at: here) }
-    checkDistribution(value, object: object, range: range, at: parametersPath)
+    checkDistribution(value, object: object, range: range, unit: unit, at: parametersPath)
     guard diagnostics.count == before else { return .invalid(at: here) }
     return ValidatedValue(position: here, isDefault: false, kind: .uncertain(value))
   }
@@ -465,14 +484,18 @@ struct SchemaValidator {
   /// distribution's central 99.9 % (mean +- 3.29 sd) too, so that draws almost
   /// never leave the range (use beta for fractions, lognormal for ratios).
   private mutating func checkDistribution(
-    _ value: UncertainValue, object: ValidatedObject, range: NumberRange, at path: KeyPath
+    _ value: UncertainValue, object: ValidatedObject, range: NumberRange, unit: String?,
+    at path: KeyPath
   ) {
     let rangeText = range.phrase
+    let qualifier = ValueUnits.qualifier(unit)
     func requireInRange(_ number: Double, _ key: String, _ what: String) {
       guard !range.contains(number) else { return }
+      let quantity = qualifier.isEmpty ? what : "\(what) \(qualifier)"
       report(
-        "expected \(what) \(rangeText) (the range of this parameter), found "
-          + formatNumber(number), at: path.appending(key: key), object.position(of: key))
+        "expected \(quantity) \(rangeText) (the range of this parameter), found "
+          + formatNumber(number) + ValueUnits.hint(for: number, unit: unit, range: range),
+        at: path.appending(key: key), object.position(of: key))
     }
     switch value {
     case .fixed:
