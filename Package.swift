@@ -60,7 +60,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
   ],
   targets: [
-    // C shims: module maps plus static inline wrappers for macros Swift cannot import.
+    // C shims: module maps plus static inline wrappers for macros Swift cannot import
+    // (CTwinSecure, further down, is a compiled one: it needs _GNU_SOURCE).
     .systemLibrary(
       name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
     // Headers only: HDF5Kit links HDF5 itself (below).
@@ -116,10 +117,16 @@ let package = Package(
       dependencies: ["TwinDMP", .product(name: "GRDB", package: "GRDB.swift")],
       exclude: ["README.md"]),
 
-    // Secure layer: age encryption, signed job bundles (no engine import).
+    // Secure layer: age encryption, signed job bundles (no engine import). The
+    // prolog's replay list is an SQLite database (GRDB); CTwinSecure hands it
+    // glibc's O_TMPFILE and AT_EMPTY_PATH (unnamed output files).
+    .target(name: "CTwinSecure"),
     .target(
       name: "TwinSecure",
-      dependencies: ["TwinTime", .product(name: "Crypto", package: "swift-crypto")],
+      dependencies: [
+        "CTwinSecure", "TwinTime", .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+      ],
       exclude: ["README.md"]),
 
     // Key service: Vault-compatible subset (KV v2, tokens, roles, wrapping) over TLS,

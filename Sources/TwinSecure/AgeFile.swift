@@ -1,9 +1,11 @@
 import Foundation
 
 /// age encryption and decryption between files (or standard input and output),
-/// streaming in 64 KiB chunks. Output files are written under a temporary name
-/// and renamed only after the last chunk was written (and, for decryption,
-/// verified); on any failure the temporary file is removed.
+/// streaming in 64 KiB chunks. Output files get their name only after the last
+/// chunk was written (and, for decryption, verified): until then they are
+/// files without a name where the file system allows (`SafeOutputFile`), so
+/// a failed or killed process leaves nothing, or else a temporary file that a
+/// failure removes (a SIGKILL leaves it).
 public enum AgeFile {
   /// Encrypts `inputPath` (standard input when nil) to `outputPath` (standard
   /// output when nil) for `recipients`.

@@ -43,9 +43,11 @@ public struct BundleFile: Codable, Sendable, Equatable {
 public struct JobManifest: Codable, Sendable, Equatable {
   public static let formatName = "twin-sim-job-bundle/1"
   public var format: String
-  /// 32 random bytes (hex): a job is accepted once per nonce (replay list, prolog).
+  /// 32 random bytes as 64 lowercase hex digits (`JobNonce`, the only form
+  /// accepted): a job is accepted once per signer and nonce (replay list, prolog).
   public var jobNonce: String
-  /// ISO 8601 UTC times.
+  /// ISO 8601 UTC times; `expires` is at most `JobBundle.maximumLifetimeHours`
+  /// after `created`, which is not in the future (`verify`).
   public var created: String
   public var expires: String
   /// The Slurm partition the job is meant for.
@@ -87,6 +89,16 @@ public enum JobBundle {
   /// Where jobs write (Slurm's output file, encrypted results). Never read by a
   /// job as input, so `verify` ignores what is in it.
   public static let resultsFolderName = "results"
+
+  /// The longest a bundle is valid, from its creation to its expiry: `pack`
+  /// makes no longer one, `verify` (and with it the prolog) accepts no longer one.
+  public static let maximumLifetimeHours = 8_760
+  public static var maximumLifetimeSeconds: Double { Double(maximumLifetimeHours) * 3_600 }
+  /// How far a bundle's creation time may lie ahead of the verifier's clock
+  /// (the workstation's and the node's clocks differ a little; Slurm's munge
+  /// credentials allow 5 minutes too). Further ahead, the creation time would
+  /// let a signer push the expiry past the cap.
+  public static let clockSkewSeconds: Double = 300
 
   /// What `pack` needs.
   public struct PackRequest: Sendable {
@@ -152,6 +164,26 @@ public enum JobBundle {
     UTCTime.string(date)
   }
 
+  /// A manifest's text for a message: in double quotes, every character
+  /// outside printable ASCII (and the quote and backslash) written as
+  /// `\u{...}`, cut after 80 characters, so a hostile value cannot break a
+  /// log line or a terminal.
+  static func quoted(_ text: String) -> String {
+    var shown = ""
+    for (index, scalar) in text.unicodeScalars.enumerated() {
+      if index == 80 {
+        shown += "..."
+        break
+      }
+      if (0x20...0x7e).contains(scalar.value) && scalar != "\"" && scalar != "\\" {
+        shown.unicodeScalars.append(scalar)
+      } else {
+        shown += "\\u{" + String(scalar.value, radix: 16) + "}"
+      }
+    }
+    return "\"" + shown + "\""
+  }
+
   static func hex(_ bytes: some Sequence<UInt8>) -> String {
     bytes.map { String(format: "%02x", $0) }.joined()
   }
@@ -186,6 +218,10 @@ public enum JobBundle {
     let finalURL = URL(fileURLWithPath: request.outputFolder)
     if FileManager.default.fileExists(atPath: finalURL.path) {
       throw BundleError.invalidInput("\(request.outputFolder) exists; choose a new folder")
+    }
+    guard request.lifetimeSeconds > 0, request.lifetimeSeconds <= maximumLifetimeSeconds else {
+      throw BundleError.invalidInput(
+        "the bundle's lifetime must be more than 0 and at most \(maximumLifetimeHours) hours")
     }
     guard !request.publishedResult.contains("\n") else {
       throw BundleError.invalidInput("the published result path must be one line")
@@ -235,7 +271,8 @@ public enum JobBundle {
         ofFileAt: folder.appendingPathComponent("inputs/\(name).age")
       ).hex
     }
-    let nonce = hex(Age.randomBytes(32))
+    let nonce = JobNonce.generate()
+    try JobNonce.check(nonce)
     let script = BatchScript.secureJob(
       partition: request.partition, jobNonce: nonce, scenarioName: request.scenario.name,
       inputNames: request.inputs.map(\.name), encryptedSHA256: encryptedSHA256,
@@ -318,12 +355,16 @@ public enum JobBundle {
     public var principals: [String]
     /// SHA-256 (hex) of the `manifest.json` bytes that verified.
     public var manifestSHA256: String
+    /// The key that signed the manifest (the replay list keeps nonces per key).
+    public var signer: SSHPublicKey
   }
 
   /// Verifies a bundle: the SSHSIG signature of `manifest.json` (Ed25519, own
   /// implementation) against `allowedSigners` for namespace `twin-sim`, then the
-  /// expiry, then that the files are exactly those the manifest lists, with
-  /// their SHA-256.
+  /// job nonce's form (`JobNonce`), then the times (not expired; created at
+  /// most `clockSkewSeconds` ahead of `now`; expiring after its creation and at
+  /// most `maximumLifetimeHours` after it, the cap `pack` keeps), then that the
+  /// files are exactly those the manifest lists, with their SHA-256.
   public static func verify(
     folder: String, allowedSigners: AllowedSigners, principal: String?, now: Date = Date()
   ) throws -> Verified {
@@ -337,8 +378,9 @@ public enum JobBundle {
         atPath: url.appendingPathComponent(signatureName).path)
     else { throw BundleError.missingFile(path: signatureName) }
     let principals: [String]
+    let signature: SSHSignature
     do {
-      let signature = try SSHSignature(armored: String(decoding: signatureData, as: UTF8.self))
+      signature = try SSHSignature(armored: String(decoding: signatureData, as: UTF8.self))
       try signature.verify(message: [UInt8](manifestData), namespace: signatureNamespace)
       principals = allowedSigners.principals(
         for: signature, namespace: signatureNamespace, principal: principal, at: now)
@@ -357,10 +399,8 @@ public enum JobBundle {
     guard manifest.format == JobManifest.formatName else {
       throw BundleError.manifest("format '\(manifest.format)' is not \(JobManifest.formatName)")
     }
-    guard let expires = UTCTime.parse(manifest.expires) else {
-      throw BundleError.manifest("expires '\(manifest.expires)' is not an ISO 8601 time")
-    }
-    if now >= expires { throw BundleError.expired(expires: manifest.expires) }
+    try JobNonce.check(manifest.jobNonce)
+    try checkTimes(manifest, now: now)
     guard manifest.files.contains(manifest.batchScript) else {
       throw BundleError.manifest("the batch script is not among the files")
     }
@@ -383,6 +423,34 @@ public enum JobBundle {
     }
     return Verified(
       manifest: manifest, principals: principals,
-      manifestSHA256: hex(SHA256.hash(data: manifestData)))
+      manifestSHA256: hex(SHA256.hash(data: manifestData)), signer: signature.publicKey)
+  }
+
+  /// The time rules of `verify`: expired first (the plainest reason), then a
+  /// creation time ahead of `now` by more than the clock skew, then an expiry
+  /// not after the creation or more than the cap after it. Together they
+  /// bound every accepted expiry by now + cap + skew.
+  static func checkTimes(_ manifest: JobManifest, now: Date) throws {
+    guard let expires = UTCTime.parse(manifest.expires) else {
+      throw BundleError.manifest("expires \(quoted(manifest.expires)) is not an ISO 8601 time")
+    }
+    guard let created = UTCTime.parse(manifest.created) else {
+      throw BundleError.manifest("created \(quoted(manifest.created)) is not an ISO 8601 time")
+    }
+    if now >= expires { throw BundleError.expired(expires: manifest.expires) }
+    guard created.timeIntervalSince(now) <= clockSkewSeconds else {
+      throw BundleError.manifest(
+        "created \(manifest.created) is more than \(Int(clockSkewSeconds)) s ahead of this"
+          + " host's clock (\(timestamp(now)))")
+    }
+    guard expires > created else {
+      throw BundleError.manifest(
+        "expires \(manifest.expires) is not after created \(manifest.created)")
+    }
+    guard expires.timeIntervalSince(created) <= maximumLifetimeSeconds else {
+      throw BundleError.manifest(
+        "expires \(manifest.expires) is more than \(maximumLifetimeHours) hours after created"
+          + " \(manifest.created) (the longest lifetime pack gives a bundle)")
+    }
   }
 }

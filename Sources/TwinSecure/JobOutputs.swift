@@ -69,7 +69,7 @@ public enum JobOutputs {
       self.bundleManifestSHA256 = bundleManifestSHA256
     }
 
-    /// Reads `BUNDLE/manifest.json`.
+    /// Reads `BUNDLE/manifest.json`; refuses a job nonce not of `JobNonce`'s form.
     public init(bundleFolder: String) throws {
       let path = bundleFolder + "/" + JobBundle.manifestName
       guard let data = FileManager.default.contents(atPath: path) else {
@@ -79,6 +79,8 @@ public enum JobOutputs {
       do { manifest = try JSONDecoder().decode(JobManifest.self, from: data) } catch {
         throw BundleError.invalidInput("\(path) is not a job manifest: \(error)")
       }
+      // The nonce names the key-service path of `release`: only its one form.
+      try JobNonce.check(manifest.jobNonce)
       self.init(
         jobNonce: manifest.jobNonce, bundleManifestSHA256: JobBundle.hex(SHA256.hash(data: data)))
     }

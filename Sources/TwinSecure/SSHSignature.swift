@@ -61,6 +61,15 @@ public struct SSHPublicKey: Sendable, Equatable {
   public var authorizedKeyLine: String {
     "ssh-ed25519 " + String(decoding: Base64Strict.encode(wireBytes, padded: true), as: UTF8.self)
   }
+
+  /// OpenSSH's fingerprint (`ssh-keygen -l`): `SHA256:` and the unpadded
+  /// Base64 of the SHA-256 of the wire encoding.
+  public var fingerprint: String {
+    "SHA256:"
+      + String(
+        decoding: Base64Strict.encode(Array(SHA256.hash(data: wireBytes)), padded: false),
+        as: UTF8.self)
+  }
 }
 
 /// SSH wire format pieces (RFC 4251 section 5): uint32 lengths, big-endian.

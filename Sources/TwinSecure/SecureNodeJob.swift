@@ -97,6 +97,7 @@ public enum SecureNodeJob {
     guard isJobID(record.jobID) else {
       throw BundleError.invalidInput("job id '\(record.jobID)' is not a Slurm job id")
     }
+    try JobNonce.check(record.jobNonce)
     var environment = "# Written by twin-sim secure prolog for job \(record.jobID).\n"
     environment += "TWIN_SIM_BIN=\(BatchScript.shellQuote(twinSimBinary))\n"
     if let jobEnvironment {

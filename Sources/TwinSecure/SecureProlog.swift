@@ -55,10 +55,11 @@ public enum SecureProlog {
   }
 
   /// Checks `job`: partition, signature by the job's user (allowed signers),
-  /// expiry and files (`JobBundle.verify`), the spooled script against the
-  /// signed hash, the signed partition, and the nonce against the replay list
-  /// at `replayListPath` (one `nonce jobID` line each, under an exclusive
-  /// `flock`). Records the nonce only when every other check held.
+  /// the nonce's form, creation and expiry times, and files (`JobBundle.verify`),
+  /// the spooled script against the signed hash, the signed partition, and the
+  /// signing key and nonce against the replay list at `replayListPath` (an
+  /// SQLite database, `ReplayList`). Records them only when every other check
+  /// held.
   public static func check(
     _ job: Job, securePartitions: [String], allowedSigners: AllowedSigners,
     replayListPath: String, now: Date = Date()
@@ -72,30 +73,15 @@ public enum SecureProlog {
     guard manifest.partition == job.partition else {
       throw Refusal.partitionDiffers(signed: manifest.partition, actual: job.partition)
     }
-    try recordNonce(manifest.jobNonce, jobID: job.jobID, replayListPath: replayListPath)
+    guard SecureNodeJob.isJobID(job.jobID) else {
+      throw BundleError.invalidInput("job id \(JobBundle.quoted(job.jobID)) is not a Slurm job id")
+    }
+    try ReplayList(path: replayListPath).record(
+      ReplayList.Entry(
+        signer: verified.signer.fingerprint, jobNonce: manifest.jobNonce, user: job.user,
+        jobID: job.jobID, accepted: JobBundle.timestamp(now), expires: manifest.expires))
     return .accepted(
       principal: job.user, manifest: manifest, manifestSHA256: verified.manifestSHA256)
-  }
-
-  /// Appends `nonce` to the replay list unless it is there already.
-  static func recordNonce(_ nonce: String, jobID: String, replayListPath: String) throws {
-    let descriptor = open(replayListPath, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-    guard descriptor >= 0 else {
-      throw Refusal.replayList("cannot open \(replayListPath): \(String(cString: strerror(errno)))")
-    }
-    let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-    guard flock(descriptor, LOCK_EX) == 0 else {
-      throw Refusal.replayList("cannot lock \(replayListPath)")
-    }
-    defer { flock(descriptor, LOCK_UN) }
-    try handle.seek(toOffset: 0)
-    let text = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
-    for line in text.split(separator: "\n")
-    where line.split(separator: " ").first == Substring(nonce) {
-      throw Refusal.replayed(jobNonce: nonce)
-    }
-    try handle.write(contentsOf: Data("\(nonce) \(jobID)\n".utf8))
-    try handle.synchronize()
   }
 
   /// One JSON line for the Prolog's log: time, job, user, verdict, reason.

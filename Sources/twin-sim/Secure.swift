@@ -128,9 +128,13 @@ struct SecureDecrypt: ParsableCommand {
     discussion: """
       Every 64 KiB chunk is authenticated; a flipped byte, truncation, appended
       data, reordered chunks or a wrong key end with an error and exit status 1.
-      With -o the plaintext is written under a temporary name and renamed only
-      after the last chunk verified, so a failure leaves nothing behind. Without
-      -o, verified chunks go to standard output as they verify.
+      With -o the plaintext goes into a file without a name in the output's
+      folder (Linux O_TMPFILE) that is linked to its name only after the last
+      chunk verified, so a failure, or a kill -9, leaves no plaintext behind.
+      Where the file system cannot (NFS, Lustre), a temporary file
+      .NAME.partial-XXXXXXXXXXXX (mode 0600) is used instead, removed on
+      failure but left behind by a kill -9 (docs/security.md). Without -o,
+      verified chunks go to standard output as they verify.
 
       Example:
         twin-sim secure decrypt -i key.txt -o cohort.csv cohort.csv.age
@@ -164,7 +168,8 @@ struct SecurePack: ParsableCommand {
         job-identity.age    that per-job key, encrypted to your recipient (-r)
         job.sbatch          the batch script (partition, job nonce)
         manifest.json       SHA-256 and size of every file, the batch script's hash,
-                            a random job nonce, creation and expiry time, partition
+                            a random job nonce (64 hex digits), creation and expiry
+                            time (at most \(JobBundle.maximumLifetimeHours) hours apart), partition
         manifest.json.sig   SSHSIG signature of manifest.json, namespace twin-sim,
                             made by ssh-keygen -Y sign (agents and hardware keys work)
       Input paths must be relative to the scenario's folder; the bundle mirrors
@@ -194,7 +199,7 @@ struct SecurePack: ParsableCommand {
   @Option(help: "Further input file, relative to the scenario's folder; repeat for several.")
   var input: [String] = []
 
-  @Option(help: "Hours until the bundle expires (1 ... 8760).")
+  @Option(help: "Hours until the bundle expires (1 ... \(JobBundle.maximumLifetimeHours)).")
   var expiresInHours: Double = 168
 
   @Option(help: "Slurm partition the job is for.")
@@ -207,8 +212,9 @@ struct SecurePack: ParsableCommand {
   var nodeTmp = "/tmp"
 
   func validate() throws {
-    guard expiresInHours >= 1 && expiresInHours <= 8760 else {
-      throw ValidationError("--expires-in-hours must be between 1 and 8760.")
+    guard expiresInHours >= 1 && expiresInHours <= Double(JobBundle.maximumLifetimeHours) else {
+      throw ValidationError(
+        "--expires-in-hours must be between 1 and \(JobBundle.maximumLifetimeHours).")
     }
   }
 
@@ -348,10 +354,15 @@ struct SecurePrologCommand: ParsableCommand {
       Run by slurmd before a job starts (scripts/slurm/secure-prolog). For a job on
       a secure partition (SLURM_JOB_PARTITION), it checks: the bundle in the job's
       working directory is signed by the job's user (SLURM_JOB_USER) according to
-      the site's allowed-signers file, has not expired and holds exactly the signed
-      files; the script Slurm spooled is the signed batch script; the signed
-      partition is the job's; the job nonce was never accepted before (replay
-      list). Every verdict is appended to --log as a JSON line with the reason.
+      the site's allowed-signers file; its job nonce is 64 lowercase hex digits;
+      it was created no more than \(Int(JobBundle.clockSkewSeconds / 60)) minutes ahead of this clock, has not
+      expired and expires at most \(JobBundle.maximumLifetimeHours) hours after its creation; it holds exactly the
+      signed files; the script Slurm spooled is the signed batch script; the
+      signed partition is the job's; the signing key never had a bundle with
+      this nonce accepted (replay list: an SQLite database, one row per
+      accepted bundle; a list in the line format of earlier versions is
+      imported and kept as FILE.legacy-*). Every verdict is appended to --log
+      as a JSON line with the reason.
       When every check held, it prepares the job's node-local folder
       NODE_TMP/twin-sim-job-JOBID (mode 0700, owned by the job's user, with
       site.env: this twin-sim binary and the --job-environment file) and a
@@ -368,7 +379,10 @@ struct SecurePrologCommand: ParsableCommand {
   @Option(help: "The site's OpenSSH allowed-signers file.")
   var allowedSigners: String
 
-  @Option(help: "Replay list of accepted job nonces (created if missing, mode 0600).")
+  @Option(
+    help:
+      "Replay list of accepted bundles (SQLite; created if missing, mode 0600; node-local storage)."
+  )
   var replayList: String
 
   @Option(help: "Log file (JSON lines, appended).")

@@ -179,3 +179,20 @@ struct JobBundleTests {
     #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
   }
 }
+
+extension JobBundleTests {
+  @Test func packRefusesALifetimeBeyondTheCapThatVerifyEnforces() throws {
+    let folder = try TestSupport.makeTemporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    for lifetime in [0, JobBundle.maximumLifetimeSeconds + 1, -3600] {
+      #expect(throws: BundleError.self) {
+        try JobBundle.pack(
+          JobBundle.PackRequest(
+            scenario: ("/etc/hostname", "scenario.yaml"), inputs: [],
+            userRecipient: AgeIdentity().recipient, signingKeyPath: "/nonexistent",
+            outputFolder: folder.appendingPathComponent("job").path, lifetimeSeconds: lifetime))
+      }
+    }
+    #expect(JobBundle.maximumLifetimeHours == 8_760)
+  }
+}

@@ -34,9 +34,12 @@ struct SecurePrologTests {
           manifestSHA256: try JobBundle.sha256(
             ofFileAt: fixture.bundle.appendingPathComponent("manifest.json")
           ).hex))
-    let replayList = try String(
-      contentsOf: fixture.folder.appendingPathComponent("nonces"), encoding: .utf8)
-    #expect(replayList == "\(fixture.manifest.jobNonce) 42\n")
+    let recorded = try ReplayList(path: fixture.folder.appendingPathComponent("nonces").path)
+      .entries()
+    #expect(recorded.accepted.map(\.jobNonce) == [fixture.manifest.jobNonce])
+    #expect(recorded.accepted.map(\.jobID) == ["42"])
+    #expect(recorded.accepted.map(\.user) == ["alice@example.org"])
+    #expect(recorded.legacyNonces.isEmpty)
     #expect(throws: SecureProlog.Refusal.replayed(jobNonce: fixture.manifest.jobNonce)) {
       try Self.check(fixture, try Self.job(fixture))
     }

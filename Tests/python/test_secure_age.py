@@ -7,8 +7,10 @@ reference implementation (age, age-keygen), which is the independent source.
 import hashlib
 import os
 import shutil
+import signal
 import stat
 import subprocess
+import time
 
 import pytest
 
@@ -145,3 +147,87 @@ def test_200_mb_file_streams_in_bounded_memory(twin_sim, tmp_path):
     assert 100 < header_bytes < 300
     assert rss_encrypt < 100 * 1024, f"encrypt peak RSS {rss_encrypt} KiB"
     assert rss_decrypt < 100 * 1024, f"decrypt peak RSS {rss_decrypt} KiB"
+
+
+# A recognisable plaintext: every 64 KiB chunk holds this line many times.
+MARKER = b"twin-sim plaintext marker: person 0042, systolic 141 mmHg, smoker\n"
+
+
+def write_pattern(path, size):
+    block = MARKER * ((1 << 20) // len(MARKER) + 1)
+    with open(path, "wb") as handle:
+        remaining = size
+        while remaining > 0:
+            piece = block[:min(remaining, 1 << 20)]
+            handle.write(piece)
+            remaining -= len(piece)
+
+
+def bytes_written(pid):
+    """What the process has written so far (`wchar` of /proc/PID/io)."""
+    with open(f"/proc/{pid}/io") as io:
+        for line in io:
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    raise AssertionError("no wchar in /proc/PID/io")
+
+
+def files_holding(folder, needle):
+    """Every file below `folder` (hidden ones too) whose bytes contain `needle`."""
+    hits = []
+    for base, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(base, name)
+            with open(path, "rb") as handle:
+                tail = b""
+                for piece in iter(lambda: handle.read(1 << 20), b""):
+                    if needle in tail + piece:
+                        hits.append(path)
+                        break
+                    tail = piece[-len(needle):]
+    return hits
+
+
+@pytest.mark.parametrize("source", ["pipe", "file"])
+def test_decrypt_killed_mid_file_leaves_no_plaintext_under_the_output_folder(
+        twin_sim, tmp_path, source):
+    # `decrypt -o FILE` killed with SIGKILL (no handler runs) halfway through:
+    # the plaintext written so far must not survive under any name in FILE's
+    # folder. "pipe" feeds half of the ciphertext through standard input and
+    # holds the rest back (deterministic); "file" reads a 200 MB file.
+    key = tmp_path / "key.txt"
+    recipient = keygen(twin_sim, key)
+    plain = tmp_path / "cohort.csv"
+    size = (64 if source == "pipe" else 200) << 20
+    write_pattern(plain, size)
+    sealed = tmp_path / "cohort.csv.age"
+    result = run([twin_sim, "secure", "encrypt", "-r", recipient, "-o", str(sealed), str(plain)])
+    assert result.returncode == 0, result.stderr
+    plain.unlink()
+    out = tmp_path / "out"
+    out.mkdir()
+    command = [twin_sim, "secure", "decrypt", "-i", str(key), "-o", str(out / "cohort.csv")]
+    if source == "pipe":
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        with open(sealed, "rb") as handle:
+            process.stdin.write(handle.read(size // 2))
+        process.stdin.flush()
+        threshold = size // 2 - (8 << 20)
+    else:
+        process = subprocess.Popen(command + [str(sealed)], stderr=subprocess.DEVNULL)
+        threshold = 8 << 20
+    try:
+        deadline = time.monotonic() + 120
+        while bytes_written(process.pid) < threshold:
+            assert process.poll() is None, "decrypt ended before it could be killed"
+            assert time.monotonic() < deadline, "decrypt made no progress"
+            time.sleep(0.001)
+        # Mid-decrypt: plaintext has been written; which names does the folder show?
+        names_while_running = os.listdir(out)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert files_holding(out, MARKER) == []
+    assert os.listdir(out) == []
+    assert names_while_running == []
