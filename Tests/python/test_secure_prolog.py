@@ -357,3 +357,15 @@ def test_an_old_line_format_replay_list_is_imported_and_still_refuses(twin_sim, 
     with sqlite3.connect(users["replay"]) as database:
         assert database.execute("SELECT job_nonce, job_id FROM legacy_job_nonce").fetchall() == [
             (nonce_of(bob["job"]), "3")]
+
+
+def test_a_replay_list_of_a_newer_schema_or_not_a_database_fails_closed(twin_sim, users):
+    bob = users["people"]["bob"]
+    with sqlite3.connect(users["replay"]) as database:
+        database.execute("PRAGMA user_version = 2")
+    result = prolog_as(twin_sim, users, bob["job"], "bob", "60")
+    assert result.returncode == 1 and "written by a newer twin-sim" in result.stderr
+    users["replay"].unlink()
+    users["replay"].write_bytes(b"\x00\x01binary")
+    result = prolog_as(twin_sim, users, bob["job"], "bob", "61")
+    assert result.returncode == 1 and "neither an SQLite database nor text" in result.stderr
