@@ -278,6 +278,20 @@ struct CheckpointStore {
       "no valid checkpoint in \(directory.path): " + skipped.joined(separator: "; "))
   }
 
+  /// Removes unfinished checkpoint copies and manifests (`checkpoint-*.tmp`): a checkpoint
+  /// interrupted by a failure, a full disk or a kill. Returns the names removed. Called at
+  /// the start of every run into the folder (after the folder lock), after a complete run,
+  /// and by a failing rank before the job is aborted.
+  @discardableResult
+  func removeTemporaryFiles() -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    let stale = names.filter { $0.hasPrefix("checkpoint-") && $0.hasSuffix(".tmp") }.sorted()
+    for name in stale {
+      try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+    }
+    return stale
+  }
+
   /// Removes every checkpoint (after the run completed).
   func removeAll() {
     for manifest in manifests() {

@@ -114,6 +114,10 @@ public struct RunDriver {
       // them. The file stays `results.h5.partial`, never marked complete.
       let message = "\(error)" + DiskSpace.hint(for: prepared.directory)
       prepared.log?.write("failed on rank \(communicator.rank): \(message)")
+      // Unfinished checkpoint copies hold up to the whole result: free their space now (the
+      // next run into the folder removes any that a killed process left).
+      CheckpointStore(directory: prepared.directory, keep: options.keepCheckpoints)
+        .removeTemporaryFiles()
       communicator.abort(message: "run failed: \(message)")
     }
   }
@@ -203,6 +207,7 @@ public struct RunDriver {
       fileURLWithPath: options.outputDirectory ?? scenario.output.directory, isDirectory: true)
     var log: RunLog?
     var movedAside: String?
+    var staleNote: String?
     if communicator.isRoot {
       let scenarioChecksum = FileChecksum.of(text: scenario.sourceYAML)
       /// A finished run in the folder, unless the run resumes: refused without --overwrite.
@@ -227,6 +232,12 @@ public struct RunDriver {
         }
         try? FileManager.default.removeItem(at: probe)
         try RunFolderLock.acquire(directory: directory)
+        let stale = CheckpointStore(directory: directory, keep: options.keepCheckpoints)
+          .removeTemporaryFiles()
+        if !stale.isEmpty {
+          staleNote = "removed unfinished checkpoint files of an earlier run: "
+            + stale.joined(separator: ", ")
+        }
         if let occupant = try occupant() {
           // The lock moves with the folder and is held through the rename, so no other run
           // starts in the old folder; the new folder gets its own.
@@ -244,6 +255,7 @@ public struct RunDriver {
           to: directory.appendingPathComponent(FileName.scenario))
         log = try RunLog(
           url: directory.appendingPathComponent(FileName.log), append: options.resume)
+        if let staleNote { log?.write(staleNote) }
         if let movedAside {
           log?.write(movedAside)
           if !options.quiet {
@@ -331,6 +343,24 @@ public struct RunDriver {
       compression: scenario.output.compression)
     let stopSignal = StopSignal.shared
     stopSignal.install()
+    // A signal is written to run.log by every rank that receives it, with where it was and
+    // which ranks of its node have ended: when a rank dies, the launcher stops the others
+    // with SIGTERM, and this line is what says so in the run folder.
+    let peers = try PeerProcesses.gather(communicator)
+    let logURL = prepared.directory.appendingPathComponent(FileName.log)
+    let rank = communicator.rank
+    stopSignal.onSignal { signal, position in
+      let ended = peers.ended(besides: rank)
+      let cause =
+        ended.isEmpty
+        ? "a checkpoint and exit 3 follow at the next step boundary (a Slurm time limit, "
+          + "scancel, or the launcher ending the job after a failure on another node)"
+        : "rank(s) \(ended.map(String.init).joined(separator: ", ")) of this node have ended "
+          + "(killed or failed; the launcher's message names the signal): the launcher is "
+          + "ending the job"
+      RunLog.append(
+        to: logURL, "rank \(rank) received \(signalName(signal)) at \(position): \(cause)")
+    }
 
     let partialPath = prepared.directory.appendingPathComponent(FileName.partialResults).path
     let finalPath = prepared.directory.appendingPathComponent(FileName.results).path
@@ -462,7 +492,17 @@ public struct RunDriver {
         try results.close()
         if communicator.isRoot {
           try? FileManager.default.removeItem(atPath: temporary)
-          try FileManager.default.copyItem(atPath: partialPath, toPath: temporary)
+          do {
+            try FileManager.default.copyItem(atPath: partialPath, toPath: temporary)
+          } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            let bytes =
+              (try? FileManager.default.attributesOfItem(atPath: partialPath)[.size] as? Int) ?? 0
+            throw CheckpointError(
+              DiskSpace.writeFailure(
+                "checkpoint \(CheckpointFile.name(sequence: sequence))",
+                in: prepared.directory, needs: bytes, error: error))
+          }
         }
         try communicator.barrier()
         let completed = (0...position.realisation).map { realisation in
@@ -517,6 +557,7 @@ public struct RunDriver {
     func checkpointDecision(localAlive: Int64, doneUnits: Int, what: String, timeIndex: Int)
       throws -> (write: Bool, stop: Bool)
     {
+      stopSignal.position = "\(what), time point \(timeIndex)"
       var local: [Int64] = [0, stopSignal.isRequested ? 1 : 0, localAlive]
       if let minutes = options.checkpointEveryMinutes, communicator.isRoot,
         Date().timeIntervalSince(lastCheckpoint) >= minutes * 60
@@ -706,6 +747,7 @@ public struct RunDriver {
       try FileManager.default.moveItem(atPath: partialPath, toPath: finalPath)
       // A complete result makes the checkpoints useless: free their space.
       store.removeAll()
+      store.removeTemporaryFiles()
     }
     try communicator.barrier()
     let seconds = Date().timeIntervalSince(started)
@@ -820,19 +862,32 @@ final class RunLog {
 
   /// A new log, or with `append` (a resumed run) the run folder's log continued, so
   /// that it tells every session of the run, including the failure that stopped it.
+  /// Opened for appending (O_APPEND), so that lines other ranks add (`append(to:_:)`) are
+  /// never overwritten.
   init(url: URL, append: Bool = false) throws {
-    if !append || !FileManager.default.fileExists(atPath: url.path) {
-      _ = FileManager.default.createFile(atPath: url.path, contents: Data())
+    let fd = open(url.path, O_WRONLY | O_CREAT | O_APPEND | (append ? 0 : O_TRUNC), 0o644)
+    guard fd >= 0 else {
+      throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path])
     }
-    handle = try FileHandle(forWritingTo: url)
-    handle.seekToEndOfFile()
+    handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
   }
 
   func write(_ line: String) {
-    handle.write(Data("\(UTCTime.string(Date())) \(line)\n".utf8))
+    handle.write(Data(Self.line(line).utf8))
   }
 
-  deinit { try? handle.close() }
+  private static func line(_ text: String) -> String { "\(UTCTime.string(Date())) \(text)\n" }
+
+  /// Appends one line to the log at `url` from any rank (one write(2) with O_APPEND: lines
+  /// of several processes do not mix).
+  static func append(to url: URL, _ text: String) {
+    let fd = open(url.path, O_WRONLY | O_APPEND)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    let bytes = Array(line(text).utf8)
+    _ = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+  }
+
 }
 
 /// Where a rank's time goes: the simulation loop (including the recorder's
@@ -880,11 +935,34 @@ final class StopSignal: @unchecked Sendable {
   private let lock = NSLock()
   private var requested = false
   private var sources: [DispatchSourceSignal] = []
+  private var where_ = "starting"
+  private var report: (@Sendable (_ signal: Int32, _ position: String) -> Void)?
 
   var isRequested: Bool {
     lock.lock()
     defer { lock.unlock() }
     return requested
+  }
+
+  /// Where this rank is (for the line a signal writes to run.log); set by the run loop.
+  var position: String {
+    get {
+      lock.lock()
+      defer { lock.unlock() }
+      return where_
+    }
+    set {
+      lock.lock()
+      where_ = newValue
+      lock.unlock()
+    }
+  }
+
+  /// Called (on a dispatch queue) with the signal and the position when one arrives.
+  func onSignal(_ body: @escaping @Sendable (_ signal: Int32, _ position: String) -> Void) {
+    lock.lock()
+    report = body
+    lock.unlock()
   }
 
   func install() {
@@ -894,16 +972,57 @@ final class StopSignal: @unchecked Sendable {
     for number in [SIGTERM, SIGUSR1] {
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler { [weak self] in self?.request() }
+      source.setEventHandler { [weak self] in self?.request(number) }
       source.resume()
       sources.append(source)
     }
   }
 
-  private func request() {
+  private func request(_ number: Int32) {
     lock.lock()
     requested = true
+    let report = report
+    let position = where_
     lock.unlock()
+    report?(number, position)
+  }
+}
+
+/// The processes of the job's ranks (process id and host), so that a surviving rank can
+/// tell which ranks on its own node have ended when the launcher stops the job.
+struct PeerProcesses: Sendable {
+  var pids: [Int64]
+  var hosts: [Int64]
+
+  /// Every rank's process id and a hash of its host name (collective).
+  static func gather(_ communicator: Communicator) throws -> PeerProcesses {
+    let name = ProcessInfo.processInfo.hostName
+    let host = Int64(bitPattern: UInt64(FileChecksum.of(text: name), radix: 16) ?? 0)
+    return PeerProcesses(
+      pids: try communicator.allgather(Int64(getpid())),
+      hosts: try communicator.allgather(host))
+  }
+
+  /// Ranks on the same host as `rank` whose process no longer runs (gone or a zombie).
+  func ended(besides rank: Int) -> [Int] {
+    pids.indices.filter { other in
+      guard other != rank, hosts[other] == hosts[rank] else { return false }
+      let pid = pid_t(pids[other])
+      if kill(pid, 0) != 0 && errno == ESRCH { return true }
+      let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+      guard let close = stat.lastIndex(of: ")") else { return false }
+      return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+    }
+  }
+}
+
+/// "SIGTERM", "SIGUSR1" or "signal N".
+func signalName(_ number: Int32) -> String {
+  switch number {
+  case SIGTERM: "SIGTERM"
+  case SIGUSR1: "SIGUSR1"
+  case SIGINT: "SIGINT"
+  default: "signal \(number)"
   }
 }
 
@@ -952,6 +1071,24 @@ enum DiskSpace {
     var info = statvfs()
     guard statvfs(directory.path, &info) == 0 else { return nil }
     return UInt64(info.f_bavail) * UInt64(info.f_frsize)
+  }
+
+  /// "cannot write WHAT in DIR: it needs about N bytes, F are free (disk full?) ..." when the
+  /// file system lacks the room, else the error's own words (never a raw error dump).
+  static func writeFailure(_ what: String, in directory: URL, needs bytes: Int, error: any Error)
+    -> String
+  {
+    let free = available(at: directory)
+    let outOfSpace =
+      (error as? CocoaError)?.code == .fileWriteOutOfSpace
+      || ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ENOSPC)
+      || free.map { $0 < UInt64(max(bytes, 0)) } ?? false
+    guard outOfSpace else {
+      return "cannot write \(what) in \(directory.path): \(error.localizedDescription)"
+    }
+    return "cannot write \(what) in \(directory.path): it needs about \(bytes) bytes, "
+      + "\(free.map(String.init) ?? "an unknown number of") bytes are free (disk full). Free space "
+      + "or choose another --output, then --resume from the last checkpoint"
   }
 
   /// A sentence to add to a failure message when the disk is (nearly) full.

@@ -30,7 +30,7 @@ struct Validate: ParsableCommand {
       Problems are printed on standard error, one per line, as
         FILE:LINE:COLUMN: key.path: message
       for example
-        s.yaml:4:18: time.horizon_years: expected an integer between 1 and 120, found 0
+        s.yaml:4:18: time.horizon_years: expected an integer number of years between 1 and 120, found 0
       Valid files get a one-line summary on standard output.
 
       Exit status: 0 when every file is valid, 2 when any is invalid or unreadable.

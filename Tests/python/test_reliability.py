@@ -3,6 +3,7 @@ killed ranks, corrupt checkpoints, a full disk, and two runs on one folder
 (docs/operations.md)."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -203,10 +204,47 @@ def test_killed_rank_ends_the_job_and_resume_gives_the_identical_result(
     assert time.time() - start < 60
     assert proc.returncode != 0
     assert not (tmp_path / "results.h5").exists()
+    # The survivor wrote what happened: the signal, where it was, which rank ended.
+    log = (tmp_path / "run.log").read_text()
+    assert "rank 0 received SIGTERM at arm " in log
+    assert f"rank(s) {len(pids) - 1} of this node have ended" in log
+    # An unfinished checkpoint copy of the killed job is removed by the next run.
+    (tmp_path / "checkpoint-000099.h5.tmp").write_bytes(b"unfinished copy")
     result = run(mpirun(2, twin_sim, scenarios["big"], "--output", tmp_path, "--quiet",
                         "--resume"), env=mpirun_env(), timeout=300)
     assert result.returncode == 0, result.stderr
     assert differences(reference["big"], tmp_path / "results.h5") == []
+    assert not list(tmp_path.glob("*.tmp"))
+    assert "removed unfinished checkpoint files of an earlier run: checkpoint-000099.h5.tmp" in (
+        tmp_path / "run.log").read_text()
+
+
+def test_checkpoint_on_a_full_disk_names_the_room_and_leaves_no_copy(
+        twin_sim, scenarios, reference, tmp_path):
+    """The result file fits, its checkpoint copy does not."""
+    size = reference["big"].stat().st_size
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={int(size * 1.6)}", "tmpfs",
+                           str(mount)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {made.stderr.strip()}")
+    try:
+        output = mount / "run"
+        result = run(mpirun(2, twin_sim, scenarios["big"], "--output", output, "--quiet",
+                            "--checkpoint-every", "3"), env=mpirun_env(), timeout=120)
+        assert result.returncode not in (0, 2)
+        assert "NSCocoaErrorDomain" not in result.stderr
+        assert re.search(
+            rf"cannot write checkpoint checkpoint-\d{{6}}\.h5 in {re.escape(str(output))}: it "
+            r"needs about \d+ bytes, \d+ bytes are free \(disk full\)", result.stderr), (
+            result.stderr)
+        assert "(disk full)" in result.stderr
+        assert not list(output.glob("*.tmp")), sorted(p.name for p in output.iterdir())
+        assert not (output / "results.h5").exists()
+        assert "failed on rank 0: cannot write checkpoint" in (output / "run.log").read_text()
+    finally:
+        subprocess.run(["umount", str(mount)])
 
 
 def test_second_run_on_the_same_folder_is_refused(twin_sim, scenarios, tmp_path):
