@@ -235,7 +235,8 @@ public struct RunDriver {
         let stale = CheckpointStore(directory: directory, keep: options.keepCheckpoints)
           .removeTemporaryFiles()
         if !stale.isEmpty {
-          staleNote = "removed unfinished checkpoint files of an earlier run: "
+          staleNote =
+            "removed unfinished checkpoint files of an earlier run: "
             + stale.joined(separator: ", ")
         }
         if let occupant = try occupant() {
