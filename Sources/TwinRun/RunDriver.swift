@@ -168,7 +168,9 @@ public struct RunDriver {
     var problem: String?
     if case .table(let spec) = scenario.population.source {
       do {
-        let total = try readTable(spec, rows: 0..<0).totalRows
+        let header = try readTable(spec, rows: 0..<0)
+        try TablePopulationBuilder.checkNotEmpty(header)
+        let total = header.totalRows
         personCount = scenario.population.size ?? total
         if personCount > total {
           problem =
@@ -184,9 +186,14 @@ public struct RunDriver {
       .range(ofRank: communicator.rank)
     if case .table(let spec) = scenario.population.source {
       do {
-        let rows = try readTable(spec, rows: range)
+        // Every rank reads the identifiers of all persons (one column) and checks
+        // that none repeats: the same verdict on every rank without a gather.
+        var rows = try readTable(spec, rows: range, allIDs: true)
         _ = try TablePopulationBuilder.block(
           table: rows, spec: spec, conditionCount: conditionNames.count)
+        try TablePopulationBuilder.checkUniqueIDs(rows, spec: spec, count: personCount)
+        rows.allIDs = nil
+        rows.allIDLines = nil
         table = rows
       } catch {
         problem = "\(error)"
@@ -303,13 +310,20 @@ public struct RunDriver {
       directory: directory, recorded: recorded, log: log, resumeFrom: resumeFrom)
   }
 
-  private func readTable(_ spec: TablePopulation, rows: Range<Int>) throws -> PersonTable {
+  private func readTable(_ spec: TablePopulation, rows: Range<Int>, allIDs: Bool = false)
+    throws -> PersonTable
+  {
+    let required = TablePopulationBuilder.requiredNames(spec)
+    let idColumn = allIDs ? TablePopulationBuilder.idName(spec) : nil
     switch spec.format {
     case .csv:
-      return try CSVTableReader.read(url: spec.url, displayPath: spec.path, rows: rows)
+      return try CSVTableReader.read(
+        url: spec.url, displayPath: spec.path, rows: rows, requiredColumns: required,
+        idColumn: idColumn)
     case .hdf5:
       return try HDF5TableReader.read(
-        path: spec.url.path, displayPath: spec.path, group: spec.group, rows: rows)
+        path: spec.url.path, displayPath: spec.path, group: spec.group, rows: rows,
+        requiredColumns: required, idColumn: idColumn)
     }
   }
 

@@ -163,18 +163,18 @@ import Testing
     #expect(tableError(totalCholesterol: 5.4, hdl: 1.3) == nil)
     #expect(
       tableError(totalCholesterol: 213, hdl: 1.3)
-        == "t.csv:2: total_cholesterol: expected mmol/L between 1 and 20, found 213 (mg/dL? set "
+        == "t.csv:2: total_cholesterol: expected mmol/L between 2 and 15, found 213 (mg/dL? set "
         + "population.table.units.total_cholesterol: mg/dL)")
     #expect(
       tableError(totalCholesterol: 213, hdl: 1.3, units: (.mgPerDL, .mgPerDL))
-        == "t.csv:2: hdl: expected mg/dL between 3.867 and 193.35, found 1.3 (mmol/L? set "
+        == "t.csv:2: hdl: expected mg/dL between 11.601 and 154.68, found 1.3 (mmol/L? set "
         + "population.table.units.hdl: mmol/L)")
     #expect(
       tableError(totalCholesterol: 2000, hdl: 50, units: (.mgPerDL, .mgPerDL))
-        == "t.csv:2: total_cholesterol: expected mg/dL between 38.67 and 773.4, found 2000")
+        == "t.csv:2: total_cholesterol: expected mg/dL between 77.34 and 580.05, found 2000")
     #expect(
       tableError(sbp: 1200, totalCholesterol: 5.4, hdl: 1.3)
-        == "t.csv:2: sbp: expected mmHg between 60 and 300, found 1200")
+        == "t.csv:2: sbp: expected mmHg between 70 and 250, found 1200")
     #expect(
       tableError(age: 130, totalCholesterol: 5.4, hdl: 1.3)
         == "t.csv:2: age: expected years between 0 and 120, found 130")

@@ -131,7 +131,7 @@ def test_table_values_out_of_range_are_named_in_the_tables_unit(twin_sim, tmp_pa
     result = run([twin_sim, "run", str(scenario), "--output", str(tmp_path / "out"), "--quiet"],
                  cwd=tmp_path)
     assert result.returncode == 2, result.stderr
-    assert ("cohort.csv:3: total_cholesterol: expected mmol/L between 1 and 20, found 213 "
+    assert ("cohort.csv:3: total_cholesterol: expected mmol/L between 2 and 15, found 213 "
             "(mg/dL? set population.table.units.total_cholesterol: mg/dL)") in result.stderr
     assert not (tmp_path / "out" / "results.h5").exists()
 

@@ -19,15 +19,83 @@ public struct PersonTable: Sendable {
   public var columns: [String: Column]
   /// For CSV: the file line of each row held (1-based), for messages.
   public var lines: [Int]?
+  /// The identifier column of every row of the file (not only the rows held),
+  /// when the reader was asked for it: identifiers must be unique across ranks.
+  public var allIDs: Column?
+  /// For CSV: the file line of every row in `allIDs`.
+  public var allIDLines: [Int]?
 
   public init(
-    source: String, totalRows: Int, firstRow: Int, columns: [String: Column], lines: [Int]?
+    source: String, totalRows: Int, firstRow: Int, columns: [String: Column], lines: [Int]?,
+    allIDs: Column? = nil, allIDLines: [Int]? = nil
   ) {
     self.source = source
     self.totalRows = totalRows
     self.firstRow = firstRow
     self.columns = columns
     self.lines = lines
+    self.allIDs = allIDs
+    self.allIDLines = allIDLines
+  }
+}
+
+/// The number grammar of table fields: decimal only, `[+-]digits[.digits][(e|E)[+-]digits]`
+/// (digits before or after the point, or both), at most `maximumLength`
+/// characters, finite. Hexadecimal (`0x10`), `inf`, `nan`, NUL bytes and other
+/// characters are refused, as are values that overflow to infinity (`1e400`).
+public enum DecimalNumber {
+  /// The longest numeric field read (characters).
+  public static let maximumLength = 64
+
+  /// The value of `text` if it follows the grammar and is finite.
+  public static func parse(_ text: String) -> Double? {
+    let bytes = Array(text.utf8)
+    guard !bytes.isEmpty, bytes.count <= maximumLength else { return nil }
+    var index = 0
+    func digits() -> Int {
+      let start = index
+      while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
+      return index - start
+    }
+    if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+    var mantissa = digits()
+    if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+      index += 1
+      mantissa += digits()
+    }
+    guard mantissa > 0 else { return nil }
+    if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+      index += 1
+      if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+      {
+        index += 1
+      }
+      guard digits() > 0 else { return nil }
+    }
+    guard index == bytes.count, let value = Double(text), value.isFinite else { return nil }
+    return value
+  }
+
+  /// Why `text` is not a number, for `expected a number, found ...`: the field
+  /// quoted with control characters escaped, shortened when long.
+  public static func found(_ text: String) -> String {
+    let length = text.unicodeScalars.count
+    if length > maximumLength {
+      return "\(length) characters (at most \(maximumLength))"
+    }
+    var shown = ""
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x20 || scalar.value == 0x7F {
+        shown += scalar.value == 0 ? "\\0" : "\\u{\(String(scalar.value, radix: 16))}"
+      } else {
+        shown.unicodeScalars.append(scalar)
+      }
+    }
+    var result = "'\(shown)'"
+    if parse(text) == nil, Double(text) != nil || text.lowercased().contains("0x") {
+      result += " (decimal digits only: no hexadecimal, inf, nan or overflow)"
+    }
+    return result
   }
 }
 
@@ -42,10 +110,14 @@ public struct TableError: Error, CustomStringConvertible, Sendable {
 /// with commas, quotes or line breaks, `""` for a quote; a header row).
 public enum CSVTableReader {
   /// Reads the rows `range` (data rows, 0-based) of the CSV file at `url`;
-  /// counts all rows. With `range` nil, reads every row.
-  public static func read(url: URL, displayPath: String, rows range: Range<Int>?) throws(TableError)
-    -> PersonTable
-  {
+  /// counts all rows. With `range` nil, reads every row. `requiredColumns`:
+  /// names the header must hold at least one of, else the file is not a table
+  /// (and its content is not shown). `idColumn`: a column read for every row
+  /// (`PersonTable.allIDs`).
+  public static func read(
+    url: URL, displayPath: String, rows range: Range<Int>?, requiredColumns: [String] = [],
+    idColumn: String? = nil
+  ) throws(TableError) -> PersonTable {
     let data: Data
     do {
       data = try Data(contentsOf: url)
@@ -56,10 +128,22 @@ public enum CSVTableReader {
       throw TableError("\(displayPath): the table is not UTF-8 text")
     }
     var records = RecordIterator(text: text)
-    guard let header = try records.next(displayPath) else {
+    let first: (fields: [String], line: Int)?
+    do {
+      first = try records.next(displayPath)
+    } catch {
+      guard requiredColumns.isEmpty else {
+        throw TableError(TablePopulationBuilder.notATable(displayPath, csv: true, requiredColumns))
+      }
+      throw error
+    }
+    guard let header = first else {
       throw TableError("\(displayPath):1: the table is empty; expected a header row")
     }
     let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+    if !requiredColumns.isEmpty, !requiredColumns.contains(where: names.contains) {
+      throw TableError(TablePopulationBuilder.notATable(displayPath, csv: true, requiredColumns))
+    }
     var seen = Set<String>()
     for name in names {
       if !seen.insert(name).inserted {
@@ -68,6 +152,9 @@ public enum CSVTableReader {
     }
     var values = [[String]](repeating: [], count: names.count)
     var lines: [Int] = []
+    let idIndex = idColumn.flatMap { names.firstIndex(of: $0) }
+    var ids: [String] = []
+    var idLines: [Int] = []
     var row = 0
     while let record = try records.next(displayPath) {
       if record.fields.count == 1 && record.fields[0].isEmpty { continue }  // blank line
@@ -82,13 +169,18 @@ public enum CSVTableReader {
         }
         lines.append(record.line)
       }
+      if let idIndex {
+        ids.append(record.fields[idIndex].trimmingCharacters(in: .whitespaces))
+        idLines.append(record.line)
+      }
       row += 1
     }
     var columns: [String: PersonTable.Column] = [:]
     for (index, name) in names.enumerated() { columns[name] = .text(values[index]) }
     return PersonTable(
       source: displayPath, totalRows: row, firstRow: range?.lowerBound ?? 0, columns: columns,
-      lines: lines)
+      lines: lines, allIDs: idIndex == nil ? nil : .text(ids),
+      allIDLines: idIndex == nil ? nil : idLines)
   }
 
   /// Splits CSV text into records, tracking line numbers.
@@ -153,6 +245,97 @@ public enum TablePopulationBuilder {
   /// Columns every table must provide (under their own or a mapped name).
   public static let requiredColumns: [TableColumn] = [.sex, .age, .sbp, .totalCholesterol, .hdl]
 
+  /// The names of the required columns in the file (mapped or twin-sim's).
+  public static func requiredNames(_ spec: TablePopulation) -> [String] {
+    requiredColumns.map { spec.columnNames[$0] ?? $0.rawValue }
+  }
+
+  /// The name of the identifier column in the file.
+  public static func idName(_ spec: TablePopulation) -> String {
+    spec.columnNames[.id] ?? TableColumn.id.rawValue
+  }
+
+  /// The message for a file that is not a table of the expected shape: what
+  /// was expected and where, never the file's content.
+  public static func notATable(_ source: String, csv: Bool, _ names: [String]) -> String {
+    let list = names.joined(separator: ", ")
+    return csv
+      ? "\(source):1: not a CSV table with a header row naming the columns \(list) "
+        + "(line 1 is not of that shape)"
+      : "\(source): not an HDF5 table with one dataset per column named \(list) "
+        + "(population.table.group)"
+  }
+
+  /// Refuses a table without data rows.
+  public static func checkNotEmpty(_ table: PersonTable) throws(TableError) {
+    guard table.totalRows == 0 else { return }
+    if table.lines != nil {
+      throw TableError(
+        "\(table.source):2: expected at least one person (a data row after the header row), "
+          + "found none")
+    }
+    throw TableError(
+      "\(table.source): expected at least one person (datasets of at least one row), "
+        + "found 0 rows")
+  }
+
+  /// Refuses repeated identifiers among the first `count` rows of the file
+  /// (`table.allIDs`, read by every rank: one column, cheap beside the run):
+  /// `cohort.csv:3: column 'id': expected unique identifiers; id 5 at line 3
+  /// repeats line 2`.
+  public static func checkUniqueIDs(
+    _ table: PersonTable, spec: TablePopulation, count: Int
+  ) throws(TableError) {
+    guard let column = table.allIDs else { return }
+    let name = idName(spec)
+    func place(_ row: Int) -> (String, String) {
+      if let lines = table.allIDLines {
+        return ("\(table.source):\(lines[row])", "line \(lines[row])")
+      }
+      return ("\(table.source): row \(row)", "row \(row)")
+    }
+    var ids: [Int64] = []
+    switch column {
+    case .text(let values):
+      ids.reserveCapacity(min(count, values.count))
+      for (row, text) in values.prefix(count).enumerated() {
+        guard let value = DecimalNumber.parse(text), value == value.rounded(), abs(value) <= 9e15
+        else {
+          throw TableError(
+            "\(place(row).0): column '\(name)': expected an integer identifier, found "
+              + DecimalNumber.found(text))
+        }
+        ids.append(Int64(value))
+      }
+    case .numbers(let values):
+      ids.reserveCapacity(min(count, values.count))
+      for (row, value) in values.prefix(count).enumerated() {
+        guard value.isFinite, value == value.rounded(), abs(value) <= 9e15 else {
+          throw TableError(
+            "\(place(row).0): column '\(name)': expected an integer identifier, found "
+              + formatNumber(value))
+        }
+        ids.append(Int64(value))
+      }
+    }
+    let order = ids.indices.sorted { ids[$0] < ids[$1] || (ids[$0] == ids[$1] && $0 < $1) }
+    var repeated: (row: Int, first: Int)?
+    var groupStart = 0
+    for position in order.indices.dropFirst() {
+      if ids[order[position]] != ids[order[position - 1]] {
+        groupStart = position
+        continue
+      }
+      let row = order[position]
+      if repeated == nil || row < repeated!.row { repeated = (row, order[groupStart]) }
+    }
+    if let (row, first) = repeated {
+      throw TableError(
+        "\(place(row).0): column '\(name)': expected unique identifiers; id \(ids[row]) at "
+          + "\(place(row).1) repeats \(place(first).1)")
+    }
+  }
+
   /// Persons from the table's rows; `firstPerson` is the global index of the
   /// table's first row held. Conditions start absent unless drawn later.
   public static func block(
@@ -160,6 +343,9 @@ public enum TablePopulationBuilder {
   ) throws(TableError) -> PersonBlock {
     func columnName(_ column: TableColumn) -> String {
       spec.columnNames[column] ?? column.rawValue
+    }
+    if !requiredColumns.contains(where: { table.columns[columnName($0)] != nil }) {
+      throw TableError(notATable(table.source, csv: table.lines != nil, requiredNames(spec)))
     }
     for column in requiredColumns where table.columns[columnName(column)] == nil {
       let mapped = spec.columnNames[column].map { " (mapped from '\($0)')" } ?? ""
@@ -196,10 +382,11 @@ public enum TablePopulationBuilder {
         var result: [Double] = []
         result.reserveCapacity(values.count)
         for (row, text) in values.enumerated() {
-          guard let value = Double(text), value.isFinite else {
+          guard let value = DecimalNumber.parse(text) else {
             let what = column == .id ? "an integer identifier" : "a number"
             throw TableError(
-              "\(place(row)): column '\(name)': expected \(what), found '\(text)'")
+              "\(place(row)): column '\(name)': expected \(what), found "
+                + DecimalNumber.found(text))
           }
           result.append(value)
         }
@@ -227,8 +414,8 @@ public enum TablePopulationBuilder {
           case "0", "false", "no", "n": result.append(0)
           default:
             throw TableError(
-              "\(place(row)): column '\(name)': expected 0/1, true/false or yes/no, found '\(text)'"
-            )
+              "\(place(row)): column '\(name)': expected 0/1, true/false or yes/no, found "
+                + DecimalNumber.found(text))
           }
         }
         return result
@@ -248,7 +435,8 @@ public enum TablePopulationBuilder {
         } else {
           throw TableError(
             "\(place(row)): column '\(sexName)': expected '\(spec.femaleCode)' or "
-              + "'\(spec.maleCode)' (population.table.sex_values), found '\(text)'")
+              + "'\(spec.maleCode)' (population.table.sex_values), found "
+              + DecimalNumber.found(text))
         }
       }
     case .numbers(let values):
@@ -286,28 +474,37 @@ public enum TablePopulationBuilder {
     } else {
       block.personID = (0..<rowCount).map { Int64(table.firstRow + $0) }
     }
-    try checkRanges(block, place: place, spec: spec)
+    try checkRanges(
+      block, place: place, spec: spec, hasBMI: table.columns[columnName(.bmi)] != nil)
     return block
   }
 
-  /// Physiological ranges of table values (the same as the synthetic
-  /// population's ranges in docs/scenario.md), in mmol/L for lipids. A lipid
-  /// column is reported in the unit the table declares
-  /// (`population.table.units`), with a hint when the value fits the other unit:
-  /// `total_cholesterol: expected mmol/L between 1 and 20, found 213 (mg/dL? set
-  /// population.table.units.total_cholesterol: mg/dL)`.
+  /// Physiological ranges of table values: the synthetic population's
+  /// (ScenarioSchema: the allowed range of each attribute's `mean`, documented in
+  /// docs/scenario.md), in mmol/L for lipids. A lipid column is reported in the
+  /// unit the table declares (`population.table.units`), with a hint when the
+  /// value fits the other unit: `total_cholesterol: expected mmol/L between 2
+  /// and 15, found 213 (mg/dL? set population.table.units.total_cholesterol:
+  /// mg/dL)`.
+  static let ageRange = NumberRange.closed(0, 120)
+  static let sbpRange = NumberRange.closed(70, 250)
+  static let totalCholesterolRange = NumberRange.closed(2, 15)
+  static let hdlRange = NumberRange.closed(0.3, 4)
+  static let bmiRange = NumberRange.closed(12, 60)
+
   static func checkRanges(
-    _ block: PersonBlock, place: (Int) -> String, spec: TablePopulation
+    _ block: PersonBlock, place: (Int) -> String, spec: TablePopulation, hasBMI: Bool
   ) throws(TableError) {
-    let checks: [(String, [Double], NumberRange, LipidUnit?, String)] = [
-      ("age", block.ageYears, .closed(0, 120), nil, "years"),
-      ("sbp", block.sbp, .closed(60, 300), nil, "mmHg"),
+    var checks: [(String, [Double], NumberRange, LipidUnit?, String)] = [
+      ("age", block.ageYears, ageRange, nil, "years"),
+      ("sbp", block.sbp, sbpRange, nil, "mmHg"),
       (
-        "total_cholesterol", block.totalCholesterol, .closed(1, 20), spec.totalCholesterolUnit,
-        "mmol/L"
+        "total_cholesterol", block.totalCholesterol, totalCholesterolRange,
+        spec.totalCholesterolUnit, "mmol/L"
       ),
-      ("hdl", block.hdl, .closed(0.1, 5), spec.hdlUnit, "mmol/L"),
+      ("hdl", block.hdl, hdlRange, spec.hdlUnit, "mmol/L"),
     ]
+    if hasBMI { checks.append(("bmi", block.bmi, bmiRange, nil, "kg/m^2")) }
     for (name, values, range, lipidUnit, unit) in checks {
       for (row, value) in values.enumerated() where !range.contains(value) {
         // Lipids back in the file's unit: the value as written, the range converted.
