@@ -10,8 +10,26 @@ struct SafeOutputFileTests {
     try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
   }
 
+  /// A new folder on a file system that makes files without a name: in the
+  /// temporary folder, else (an old overlayfs, say) in /dev/shm (tmpfs).
+  static func makeUnnamedCapableFolder() throws -> URL {
+    for base in [FileManager.default.temporaryDirectory, URL(fileURLWithPath: "/dev/shm")] {
+      let folder = base.appendingPathComponent("twin-secure-\(UUID().uuidString)")
+      guard
+        (try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false))
+          != nil
+      else { continue }
+      if let descriptor = try? SafeOutputFile.openUnnamed(in: folder.path, permissions: 0o600) {
+        close(descriptor)
+        return folder
+      }
+      try? FileManager.default.removeItem(at: folder)
+    }
+    throw AgeError.io("neither the temporary folder nor /dev/shm supports O_TMPFILE")
+  }
+
   @Test func bytesHaveNoNameInTheFolderUntilCommit() throws {
-    let folder = try TestSupport.makeTemporaryFolder()
+    let folder = try Self.makeUnnamedCapableFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let target = folder.appendingPathComponent("cohort.csv")
     let file = try SafeOutputFile(finalURL: target)
@@ -27,7 +45,7 @@ struct SafeOutputFileTests {
   }
 
   @Test func discardLeavesNothingAndCommitReplacesAnOlderFile() throws {
-    let folder = try TestSupport.makeTemporaryFolder()
+    let folder = try Self.makeUnnamedCapableFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let target = folder.appendingPathComponent("out.bin")
     let abandoned = try SafeOutputFile(finalURL: target)
@@ -45,9 +63,8 @@ struct SafeOutputFileTests {
 }
 
 extension SafeOutputFileTests {
-  @Test func theTemporaryFolderSupportsUnnamedFiles() throws {
-    // The tests above prove the unnamed path only where O_TMPFILE works.
-    let folder = try TestSupport.makeTemporaryFolder()
+  @Test func unnamedFilesAreUsedWhereTheFileSystemAllows() throws {
+    let folder = try Self.makeUnnamedCapableFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let file = try SafeOutputFile(finalURL: folder.appendingPathComponent("x"))
     defer { file.discard() }
@@ -80,7 +97,7 @@ extension SafeOutputFileTests {
   }
 
   @Test func decryptionThatFailsLeavesNoFileUnnamedOrNamed() throws {
-    let folder = try TestSupport.makeTemporaryFolder()
+    let folder = try Self.makeUnnamedCapableFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
     let identity = AgeIdentity()
     let sealed = try Age.encrypt(

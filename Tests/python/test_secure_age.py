@@ -10,7 +10,9 @@ import shutil
 import signal
 import stat
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -188,9 +190,37 @@ def files_holding(folder, needle):
     return hits
 
 
+def supports_unnamed_files(folder):
+    try:
+        os.close(os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o600))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def output_folder(tmp_path):
+    """An empty folder on a file system that makes files without a name
+    (O_TMPFILE): below tmp_path, else (e.g. tmp on an old overlayfs) below
+    /dev/shm (tmpfs). Without one, twin-sim uses its documented named
+    fallback, whose leftovers this test would rightly find."""
+    if supports_unnamed_files(tmp_path):
+        folder = tmp_path / "out"
+        folder.mkdir()
+        yield folder
+        return
+    if not supports_unnamed_files("/dev/shm"):
+        pytest.fail("neither the test folder nor /dev/shm supports O_TMPFILE")
+    folder = tempfile.mkdtemp(prefix="twin-sim-test-", dir="/dev/shm")
+    try:
+        yield Path(folder)
+    finally:
+        shutil.rmtree(folder)
+
+
 @pytest.mark.parametrize("source", ["pipe", "file"])
 def test_decrypt_killed_mid_file_leaves_no_plaintext_under_the_output_folder(
-        twin_sim, tmp_path, source):
+        twin_sim, tmp_path, output_folder, source):
     # `decrypt -o FILE` killed with SIGKILL (no handler runs) halfway through:
     # the plaintext written so far must not survive under any name in FILE's
     # folder. "pipe" feeds half of the ciphertext through standard input and
@@ -204,8 +234,7 @@ def test_decrypt_killed_mid_file_leaves_no_plaintext_under_the_output_folder(
     result = run([twin_sim, "secure", "encrypt", "-r", recipient, "-o", str(sealed), str(plain)])
     assert result.returncode == 0, result.stderr
     plain.unlink()
-    out = tmp_path / "out"
-    out.mkdir()
+    out = output_folder
     command = [twin_sim, "secure", "decrypt", "-i", str(key), "-o", str(out / "cohort.csv")]
     if source == "pipe":
         process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
