@@ -147,9 +147,8 @@ public struct SCORE2: RiskEquation {
   /// Region-recalibrated ten-year risk from an uncalibrated one:
   /// `1 - exp(-exp(s1 + s2 * ln(-ln(1 - uncalibrated))))`.
   public func calibratedTenYearRisk(uncalibrated: Double, sex: Sex) -> Double {
-    let scales = Self.calibration(region: region, sex: sex)
-    let complementaryLogLog = log(-log1p(-uncalibrated))
-    return -expm1(-exp(scales.scale1 + scales.scale2 * complementaryLogLog))
+    recalibratedTenYearRisk(
+      uncalibrated: uncalibrated, scales: Self.calibration(region: region, sex: sex))
   }
 
   /// Region-recalibrated ten-year risk from a linear predictor, unchecked.
