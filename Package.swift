@@ -100,11 +100,19 @@ let package = Package(
 
     // Run driver: joins the engine to MPI and HDF5.
     .target(
-      name: "TwinRun", dependencies: ["TwinCore", "TwinTime", "MPIKit", "HDF5Kit"],
+      name: "TwinRun",
+      dependencies: [
+        "TwinCore", "TwinTime", "MPIKit", "HDF5Kit",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ],
       exclude: ["README.md"]),
 
     // Analysts' view: summaries, reports and exports of result files.
-    .target(name: "TwinAnalysis", dependencies: ["HDF5Kit"], exclude: ["README.md"]),
+    // Crypto: the datasets' SHA-256 digests are checked on reading (docs/hdf5-layout.md).
+    .target(
+      name: "TwinAnalysis",
+      dependencies: ["HDF5Kit", .product(name: "Crypto", package: "swift-crypto")],
+      exclude: ["README.md"]),
 
     // Data management layer: maDMP checks, RO-Crate provenance (no engine import).
     .target(

@@ -188,3 +188,70 @@ public final class H5Dataset<T: HDF5Scalar>: H5AnyDataset {
     return values
   }
 }
+
+// MARK: Stored bytes (checksums)
+
+extension H5AnyDataset {
+  /// What the file stores per element: its size in bytes and its class.
+  public struct StoredType: Sendable, Equatable {
+    public var size: Int
+    public var isInteger: Bool
+    public var isFloat: Bool
+  }
+
+  /// The element type as stored in the file.
+  public func storedType() throws(HDF5Error) -> StoredType {
+    let operation = "query the type of '\(path)' in '\(file.filePath)'"
+    let type = try checkID(H5Dget_type(try liveID(operation)), operation)
+    defer { H5Tclose(type) }
+    let typeClass = H5Tget_class(type)
+    return StoredType(
+      size: H5Tget_size(type), isInteger: typeClass == H5T_INTEGER,
+      isFloat: typeClass == H5T_FLOAT)
+  }
+
+  /// Passes the dataset's values to `body` exactly as the file stores them
+  /// (no type conversion: the stored byte order and width), in row-major
+  /// order, in blocks of whole rows of dimension 0 of at most about
+  /// `blockBytes` bytes. The bytes of all blocks, joined, are the same
+  /// whatever the block size and whatever the number of ranks that wrote the
+  /// file: what a checksum of the dataset is taken over.
+  public func forEachStoredBlock(
+    blockBytes: Int = 4 << 20, _ body: (UnsafeRawBufferPointer) -> Void
+  ) throws(HDF5Error) {
+    let shape = try shape()
+    let operation = "read the stored bytes of '\(path)' in '\(file.filePath)'"
+    let type = try checkID(H5Dget_type(try liveID(operation)), operation)
+    defer { H5Tclose(type) }
+    let elementSize = H5Tget_size(type)
+    guard let rows = shape.first, elementSize > 0 else { return }
+    let rowElements = shape.dropFirst().reduce(1) { $0.multipliedReportingOverflow(by: $1).0 }
+    let (rowBytes, overflow) = rowElements.multipliedReportingOverflow(by: elementSize)
+    guard !overflow, rowBytes >= 0, rowBytes <= Int32.max else {
+      throw HDF5Error(operation: operation, stack: ["rows of \(shape) are too large"])
+    }
+    if rowBytes == 0 { return }
+    let rowsPerBlock = Swift.max(1, blockBytes / rowBytes)
+    var buffer = [UInt8](repeating: 0, count: Swift.min(rows, rowsPerBlock) * rowBytes)
+    var start = 0
+    while start < rows {
+      let count = Swift.min(rowsPerBlock, rows - start)
+      var offset = shape.map { _ in 0 }
+      offset[0] = start
+      var extent = shape
+      extent[0] = count
+      let status: HDF5Error? = buffer.withUnsafeMutableBytes { raw in
+        do throws(HDF5Error) {
+          try readSelection(
+            into: raw, memoryType: type, offset: offset, count: extent, operation)
+        } catch {
+          return error
+        }
+        body(UnsafeRawBufferPointer(rebasing: raw[0..<(count * rowBytes)]))
+        return nil
+      }
+      if let status { throw status }
+      start += count
+    }
+  }
+}

@@ -46,6 +46,14 @@ public final class H5Group: H5Location {
     try checkStatus(H5Ldelete(try liveID(operation), name, twin_h5p_default()), operation)
   }
 
+  /// Whether the direct child `name` is a group (false for a dataset).
+  public func isGroup(_ name: String) throws(HDF5Error) -> Bool {
+    let operation = "open '\(childPath(path, name))' in '\(file.filePath)'"
+    let object = try checkID(H5Oopen(try liveID(operation), name, twin_h5p_default()), operation)
+    defer { H5Oclose(object) }
+    return H5Iget_type(object) == H5I_GROUP
+  }
+
   /// Names of the direct children, in HDF5's name order.
   public func memberNames() throws(HDF5Error) -> [String] {
     let operation = "list '\(path)' in '\(file.filePath)'"

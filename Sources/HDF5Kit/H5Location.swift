@@ -70,6 +70,10 @@ public class H5Location: H5Object {
 
   // MARK: Reading attributes
 
+  /// The largest attribute read (bytes): far beyond any twin-sim attribute (the
+  /// scenario text is the longest); a damaged file may claim any size.
+  static let largestAttributeBytes = 64 << 20
+
   /// Whether an attribute of that name exists.
   public func hasAttribute(_ name: String) throws(HDF5Error) -> Bool {
     let operation = "look up attribute '\(name)' on '\(path)'"
@@ -87,6 +91,16 @@ public class H5Location: H5Object {
     defer { H5Tclose(fileType) }
     guard H5Tget_class(fileType) == H5T_STRING else {
       throw HDF5Error(operation: operation, stack: ["attribute is not a string"])
+    }
+    // One string: the read below has room for one (a damaged dataspace may claim
+    // billions, which HDF5 would convert into memory it was not given).
+    let space = try checkID(H5Aget_space(attribute), operation)
+    defer { H5Sclose(space) }
+    let elements = H5Sget_simple_extent_npoints(space)
+    guard elements == 1, H5Tget_size(fileType) <= Self.largestAttributeBytes else {
+      throw HDF5Error(
+        operation: operation,
+        stack: ["attribute holds \(elements) strings of \(H5Tget_size(fileType)) bytes"])
     }
     if H5Tis_variable_str(fileType) > 0 {
       let memoryType = try checkID(H5Tcopy(twin_h5t_c_s1()), operation)
@@ -114,7 +128,11 @@ public class H5Location: H5Object {
     defer { H5Aclose(attribute) }
     let space = try checkID(H5Aget_space(attribute), operation)
     defer { H5Sclose(space) }
-    let count = Int(H5Sget_simple_extent_npoints(space))
+    let points = H5Sget_simple_extent_npoints(space)
+    guard points >= 0, points <= Self.largestAttributeBytes / 8 else {
+      throw HDF5Error(operation: operation, stack: ["attribute holds \(points) values"])
+    }
+    let count = Int(points)
     var values = [T](repeating: T(), count: count)
     let status = values.withUnsafeMutableBytes { raw in
       H5Aread(attribute, T.hdf5Kind.memoryType, raw.baseAddress)

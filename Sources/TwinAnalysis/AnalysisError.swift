@@ -17,6 +17,8 @@ public enum AnalysisError: Error, CustomStringConvertible, Sendable {
   case cannotWrite(path: String, reason: String)
   /// HDF5 failed while reading (for example a damaged file).
   case hdf5(HDF5Error)
+  /// A dataset's checksum does not match, or reading the file crashed HDF5.
+  case damaged(path: String, detail: String)
 
   public var description: String {
     switch self {
@@ -36,15 +38,21 @@ public enum AnalysisError: Error, CustomStringConvertible, Sendable {
       return "cannot write \(path): \(reason)"
     case .hdf5(let error):
       return error.description
+    case .damaged(let path, let detail):
+      return "\(path): \(detail)"
     }
   }
 
   /// Whether the user gave something unusable (exit status 2) rather than the
-  /// analysis failing on the way (exit status 1).
+  /// analysis failing on the way (exit status 1). A file that is inconsistent,
+  /// damaged or that HDF5 cannot read is unusable input; only writing the
+  /// outputs fails on the way.
   public var isInvalidInput: Bool {
     switch self {
-    case .fileNotFound, .notAResultFile, .incomplete, .unknownArm: return true
-    case .invalidLayout, .cannotWrite, .hdf5: return false
+    case .fileNotFound, .notAResultFile, .incomplete, .unknownArm, .invalidLayout, .hdf5,
+      .damaged:
+      return true
+    case .cannotWrite: return false
     }
   }
 }

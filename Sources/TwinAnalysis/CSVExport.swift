@@ -34,6 +34,10 @@ public enum CSVExport {
     file: ResultFile, arm: String, directory: String, limits: ChunkLimits = ChunkLimits()
   ) throws(AnalysisError) -> [ExportedTable] {
     try file.requireArm(arm)
+    // The file names below are made of the arm name: never a path.
+    guard ResultFile.isArmName(arm) else {
+      throw .invalidLayout(path: file.path, detail: "the arm name \(arm.debugDescription)")
+    }
     let personColumns = try file.personColumns()
     do {
       try FileManager.default.createDirectory(

@@ -75,6 +75,18 @@ struct EventTable {
       for (code, meaning) in zip(values, meanings) { names[code] = String(meaning) }
       return (person, time, kind, try person.shape().first ?? 0, EventKinds(names: names))
     }
+    // The columns are rows of one table: one dimension each, of one length.
+    let shapes = try readingHDF5 { () throws(HDF5Error) in
+      [try person.shape(), try time.shape(), try kind.shape()]
+    }
+    guard shapes.allSatisfy({ $0 == [rowCount] }) else {
+      throw .invalidLayout(
+        path: file.path,
+        detail: "the columns person, time and kind of \(location) have the shapes \(shapes)")
+    }
+    try file.verifyDigest(person, location: "\(location)/person")
+    try file.verifyDigest(time, location: "\(location)/time")
+    try file.verifyDigest(kind, location: "\(location)/kind")
   }
 
   /// Rows `range`: global person index, time in years since the start, kind.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HDF5Kit
 
@@ -73,6 +74,10 @@ public final class ResultFile {
 
   let file: H5File
   let root: H5Group
+  /// Whether datasets' `sha256` digests are checked when a dataset is read whole.
+  public let verifiesDigests: Bool
+  /// Datasets whose digest was checked (each is checked once).
+  private var verified: Set<String> = []
 
   /// The horizon: the last time point, in years.
   public var horizonYears: Double { timesYears.last ?? 0 }
@@ -82,8 +87,10 @@ public final class ResultFile {
 
   private init(
     path: String, file: H5File, root: H5Group, provenance: RunProvenance, armNames: [String],
-    baselineArm: String, timesYears: [Double], personCount: Int, realisationCount: Int
+    baselineArm: String, timesYears: [Double], personCount: Int, realisationCount: Int,
+    verifiesDigests: Bool
   ) {
+    self.verifiesDigests = verifiesDigests
     self.path = path
     self.file = file
     self.root = root
@@ -100,10 +107,14 @@ public final class ResultFile {
   /// - Parameter allowIncomplete: read a file whose `status` is not
   ///   `complete` (a run still going, or one that failed); its datasets may
   ///   be partly unwritten.
-  /// - Throws: `.fileNotFound`, `.notAResultFile`, `.incomplete`, or
-  ///   `.invalidLayout` when `/time` or the arms are inconsistent.
+  ///   - verify: check the `sha256` digest of every dataset read whole
+  ///     (files written before digests were stored have none and are read as
+  ///     they are); false for `--no-verify`.
+  /// - Throws: `.fileNotFound`, `.notAResultFile`, `.incomplete`, `.damaged`
+  ///   for a checksum mismatch, or `.invalidLayout` when the root attributes,
+  ///   `/time`, `/person`, `/realisation` or the arms disagree.
   public static func open(
-    path: String, allowIncomplete: Bool = false
+    path: String, allowIncomplete: Bool = false, verify: Bool = true
   ) throws(AnalysisError) -> ResultFile {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
@@ -157,28 +168,71 @@ public final class ResultFile {
       throw .invalidLayout(
         path: path, detail: "baseline_arm '\(baselineArm)' is not one of the arms \(armNames)")
     }
-    let personCount = Int(try attributes.integer("n_persons") ?? 0)
-    let times: [Double] = try readingHDF5 { () throws(HDF5Error) in
-      try root.openDataset("time", of: Double.self).read()
+    for name in armNames where !isArmName(name) {
+      throw .invalidLayout(
+        path: path,
+        detail: "the arm name \(name.debugDescription) is not [A-Za-z0-9_-]{1,64} "
+          + "(arm names become file names)")
     }
-    guard !times.isEmpty else {
-      throw .invalidLayout(path: path, detail: "/time holds no time point")
+    if Set(armNames).count != armNames.count {
+      throw .invalidLayout(path: path, detail: "the root attribute 'arms' names an arm twice")
     }
-    let realisations: Int
-    if let stored = try attributes.integer("realisations") {
-      realisations = Int(stored)
-    } else {
-      realisations = try readingHDF5 { () throws(HDF5Error) in
-        try root.openDataset("realisation", of: Int32.self).shape().first ?? 0
-      }
-    }
-    guard realisations >= 1 else {
-      throw .invalidLayout(path: path, detail: "the file holds no realisation")
-    }
-    return ResultFile(
+    let checks = LayoutChecks(path: path, root: root, verify: verify)
+    let times = try checks.times()
+    let personCount = try checks.persons(stated: try attributes.integer("n_persons"))
+    let realisations = try checks.realisations(stated: try attributes.integer("realisations"))
+    let result = ResultFile(
       path: path, file: file, root: root, provenance: provenance, armNames: armNames,
       baselineArm: baselineArm, timesYears: times, personCount: personCount,
-      realisationCount: realisations)
+      realisationCount: realisations, verifiesDigests: verify)
+    for arm in armNames { _ = try result.armGroup(arm) }
+    return result
+  }
+
+  /// Whether `name` may name an arm: the scenario's rule `[A-Za-z0-9_-]{1,64}`
+  /// (docs/scenario.md). Export makes file names of arm names, so a file
+  /// naming an arm `../x` or `a/b` is refused.
+  static func isArmName(_ name: String) -> Bool {
+    (1...64).contains(name.utf8.count)
+      && name.utf8.allSatisfy { byte in
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A)
+          || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte == 0x2D
+      }
+  }
+
+  /// Checks the `sha256` digest of a dataset (SHA-256 of its stored bytes,
+  /// written by the run at its end) unless `--no-verify`, once per dataset;
+  /// datasets without the attribute (older files) are not checked.
+  func verifyDigest(_ dataset: H5AnyDataset, location: String) throws(AnalysisError) {
+    guard verifiesDigests, !verified.contains(location) else { return }
+    try ResultFile.checkDigest(dataset, location: location, path: path)
+    verified.insert(location)
+  }
+
+  static func checkDigest(
+    _ dataset: H5AnyDataset, location: String, path: String
+  ) throws(AnalysisError) {
+    let stored = try readingHDF5 { () throws(HDF5Error) -> String? in
+      try dataset.hasAttribute("sha256") ? try dataset.stringAttribute("sha256") : nil
+    }
+    guard let stored else { return }
+    var hasher = SHA256()
+    try readingHDF5 { () throws(HDF5Error) in
+      try dataset.forEachStoredBlock { hasher.update(bufferPointer: $0) }
+    }
+    let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    guard digest == stored else {
+      throw .damaged(path: path, detail: "\(location): checksum mismatch: the file is damaged")
+    }
+  }
+
+  /// A count summed over time points as an `Int`, or `.invalidLayout` when it
+  /// is not a whole number an `Int` holds.
+  func exactCount(_ value: Double, _ what: String) throws(AnalysisError) -> Int {
+    guard let count = Int(exactly: value) else {
+      throw .invalidLayout(path: path, detail: "\(what) sums to \(value), not a count")
+    }
+    return count
   }
 
   /// Throws `.unknownArm` unless the file has an arm of that name.
@@ -217,9 +271,9 @@ public final class ResultFile {
       return try group.openGroup("summary").contains(name)
     }
     guard exists else { throw .invalidLayout(path: path, detail: "no dataset \(location)") }
-    let (shape, values) = try readingHDF5 { () throws(HDF5Error) in
+    let (dataset, shape, stored) = try readingHDF5 { () throws(HDF5Error) in
       let dataset = try group.openGroup("summary").openDataset(name, of: Double.self)
-      return (try dataset.shape(), try dataset.read())
+      return (dataset, try dataset.shape(), try dataset.storedType())
     }
     guard shape == [realisationCount, timesYears.count] else {
       throw .invalidLayout(
@@ -227,9 +281,22 @@ public final class ResultFile {
         detail: "\(location) has shape \(shape), expected [\(realisationCount), "
           + "\(timesYears.count)] (realisations, time points)")
     }
+    try verifyDigest(dataset, location: location)
+    let values = try readingHDF5 { () throws(HDF5Error) in try dataset.read() }
+    // Counts and person-time: finite, not negative, and counts small enough that
+    // their sums over time points stay exact (at most 2^40 per time point).
+    if let bad = values.first(where: {
+      !$0.isFinite || $0 < 0 || (stored.isInteger && $0 > Self.largestCount)
+    }) {
+      throw .invalidLayout(
+        path: path, detail: "\(location) holds \(bad), not a count or person-time")
+    }
     let columns = timesYears.count
     return (0..<realisationCount).map { Array(values[($0 * columns)..<(($0 + 1) * columns)]) }
   }
+
+  /// The largest count a summary dataset may hold at one time point.
+  static let largestCount = Double(1 << 40)
 
   /// Names of an arm's per-person series: datasets of shape [person, time]
   /// directly under `/arms/<arm>`, in HDF5 name order.
@@ -294,8 +361,96 @@ public final class ResultFile {
         throw .invalidLayout(
           path: path, detail: "/persons/\(name) has shape \(shape), expected [\(personCount)]")
       }
+      try verifyDigest(dataset, location: "/persons/\(name)")
       return PersonColumn(name: name, dataset: dataset)
     }
+  }
+}
+
+/// What `ResultFile.open` checks of `/time`, `/person` and `/realisation`
+/// against the root attributes.
+private struct LayoutChecks {
+  let path: String
+  let root: H5Group
+  let verify: Bool
+  var verified: Set<String> = []
+
+  init(path: String, root: H5Group, verify: Bool) {
+    self.path = path
+    self.root = root
+    self.verify = verify
+  }
+
+  /// The most time points, persons and realisations a file may claim (far
+  /// beyond any run; a damaged count must not make a reader loop for ages).
+  static let largestExtent = 1 << 40
+
+  /// A one-dimensional dataset: its length, after checking its digest.
+  func extent<T: HDF5Scalar>(_ name: String, _ type: T.Type) throws(AnalysisError) -> (
+    H5Dataset<T>, Int
+  ) {
+    let present = try readingHDF5 { () throws(HDF5Error) in try root.contains(name) }
+    guard present else { throw .invalidLayout(path: path, detail: "no dataset /\(name)") }
+    let dataset = try readingHDF5 { () throws(HDF5Error) in try root.openDataset(name, of: type) }
+    let shape = try readingHDF5 { () throws(HDF5Error) in try dataset.shape() }
+    guard shape.count == 1, shape[0] <= Self.largestExtent else {
+      throw .invalidLayout(path: path, detail: "/\(name) has shape \(shape), expected [n]")
+    }
+    if verify { try ResultFile.checkDigest(dataset, location: "/\(name)", path: path) }
+    return (dataset, shape[0])
+  }
+
+  /// `/time`: at least one time point, finite, from 0 on, increasing.
+  func times() throws(AnalysisError) -> [Double] {
+    let (dataset, count) = try extent("time", Double.self)
+    guard count >= 1, count <= 1 << 20 else {
+      throw .invalidLayout(path: path, detail: "/time holds \(count) time points")
+    }
+    let times = try readingHDF5 { () throws(HDF5Error) in try dataset.read() }
+    let increasing = zip(times, times.dropFirst()).allSatisfy { $0 < $1 }
+    guard times.allSatisfy(\.isFinite), times[0] >= 0, increasing else {
+      throw .invalidLayout(
+        path: path, detail: "/time is not increasing finite years from 0: \(times.prefix(8))...")
+    }
+    return times
+  }
+
+  /// `n_persons`, which must be the length of `/person`.
+  func persons(stated: Int64?) throws(AnalysisError) -> Int {
+    let (_, count) = try extent("person", Int64.self)
+    guard let stated, stated == Int64(count) else {
+      throw .invalidLayout(
+        path: path,
+        detail: "the root attribute n_persons = \(stated.map(String.init) ?? "none") "
+          + "disagrees with /person, which holds \(count) persons")
+    }
+    return count
+  }
+
+  /// `realisations`, which must be the length of `/realisation` (at least 1);
+  /// files without `/realisation` (written by tests) have the attribute only.
+  func realisations(stated: Int64?) throws(AnalysisError) -> Int {
+    let present = try readingHDF5 { () throws(HDF5Error) in try root.contains("realisation") }
+    let count: Int
+    if present {
+      count = try extent("realisation", Int32.self).1
+    } else {
+      guard let stated, stated >= 1, stated <= Int64(1 << 24) else {
+        throw .invalidLayout(
+          path: path, detail: "no /realisation and no plausible attribute realisations")
+      }
+      count = Int(stated)
+    }
+    guard count >= 1 else {
+      throw .invalidLayout(path: path, detail: "the file holds no realisation")
+    }
+    if let stated, stated != Int64(count) {
+      throw .invalidLayout(
+        path: path,
+        detail: "the root attribute realisations = \(stated) disagrees with /realisation, "
+          + "which holds \(count) realisations")
+    }
+    return count
   }
 }
 

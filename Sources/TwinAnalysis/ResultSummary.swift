@@ -401,7 +401,8 @@ struct WithinRunErrors {
       armTotals.append(
         CardiovascularKinds.ArmTotals(
           countsByKind: try table.countsByKind(limits: limits),
-          summaryCVDEvents: Int(total.cvdEvents[0]), summaryCVDDeaths: Int(total.cvdDeaths[0])))
+          summaryCVDEvents: try file.exactCount(total.cvdEvents[0], "summary/cvd_events"),
+          summaryCVDDeaths: try file.exactCount(total.cvdDeaths[0], "summary/cvd_deaths")))
     }
     let cardiovascular = tables.first.flatMap {
       CardiovascularKinds.infer(kinds: $0.kinds, arms: armTotals)

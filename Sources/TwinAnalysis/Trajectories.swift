@@ -83,7 +83,11 @@ public enum TrajectoryAnalysis {
           for time in 0..<timePoints {
             let value = values[person * timePoints + time]
             guard value.isFinite else { continue }
-            let bin = Swift.min(bins - 1, Int((value - minimum) / binWidth))
+            // NaN when value - minimum overflows to infinity (values near the
+            // largest Double in a damaged file): the top bin.
+            let position = (value - minimum) / binWidth
+            let bin =
+              position.isNaN ? bins - 1 : Int(Swift.min(Double(bins - 1), Swift.max(0, position)))
             histogram[time * bins + bin] += 1
           }
         }

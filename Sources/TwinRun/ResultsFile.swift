@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HDF5Kit
 import MPIKit
@@ -100,6 +101,8 @@ final class ResultsFile {
   let layout: ResultLayout
   let range: Range<Int>
   let root: H5Group
+  /// The ranks writing the file (the digests are computed on rank 0, `storeDigests`).
+  let communicator: Communicator
 
   /// Creates the file and everything that does not depend on the simulation.
   init(
@@ -108,6 +111,7 @@ final class ResultsFile {
   ) throws {
     self.layout = layout
     self.range = block.firstPerson..<(block.firstPerson + block.count)
+    self.communicator = communicator
     file = try H5File.create(path: path, communicator: communicator)
     root = try file.root()
     try root.setAttribute("status", "running")
@@ -162,6 +166,7 @@ final class ResultsFile {
   ) throws {
     self.layout = layout
     self.range = range
+    self.communicator = communicator
     file = try H5File.open(path: path, writable: true, communicator: communicator)
     root = try file.root()
     isRootRank = communicator.isRoot
@@ -449,7 +454,57 @@ final class ResultsFile {
       try root.removeMember(CheckpointFile.groupName)
     }
     try root.setAttribute("mpi_ranks", Int64(mpiRanks))
+    try storeDigests()
     try finish()
+  }
+
+  /// Stores on every dataset except the per-person series (the [person, time]
+  /// datasets directly in an arm's group) the attribute `sha256`: the SHA-256
+  /// of its values as stored (row-major, the file's byte order; lowercase
+  /// hex), which readers check when they read the dataset whole
+  /// (docs/hdf5-layout.md, "Checksums"). Collective: after the last write the
+  /// file is flushed, rank 0 reads the datasets back and hashes them, and
+  /// broadcasts the digests, which every rank then writes. The digest is of
+  /// the finished values, so it does not depend on the number of ranks.
+  func storeDigests() throws {
+    try file.flush()
+    try communicator.barrier()
+    let names = try digestedDatasets(root, path: "")
+    var lines = ""
+    if communicator.isRoot {
+      for name in names {
+        var hasher = SHA256()
+        try root.openDataset(name, of: UInt8.self, chunkCache: true).forEachStoredBlock {
+          hasher.update(bufferPointer: $0)
+        }
+        lines += hasher.finalize().map { String(format: "%02x", $0) }.joined() + "\n"
+      }
+    }
+    let digests = try communicator.broadcast(lines).split(separator: "\n").map(String.init)
+    guard digests.count == names.count else {
+      throw RunFailure.failed(
+        "cannot store the datasets' digests in '\(file.filePath)': "
+          + "\(digests.count) digests for \(names.count) datasets")
+    }
+    for (name, digest) in zip(names, digests) {
+      try root.openDataset(name, of: UInt8.self).setAttribute("sha256", digest)
+    }
+  }
+
+  /// Paths (from the root, without the leading slash) of the datasets that get
+  /// a digest, in name order: all but the per-person series.
+  private func digestedDatasets(_ group: H5Group, path: String) throws -> [String] {
+    var names: [String] = []
+    let inArm = path.hasPrefix("arms/") && !path.dropFirst(5).contains("/")
+    for member in try group.memberNames() {
+      let target = path.isEmpty ? member : path + "/" + member
+      if try group.isGroup(member) {
+        names += try digestedDatasets(try group.openGroup(member), path: target)
+      } else if !inArm {
+        names.append(target)
+      }
+    }
+    return names
   }
 }
 

@@ -27,8 +27,9 @@ struct Export: ParsableCommand {
       Example:
         twin-sim export runs/quickstart/results.h5 --arm statin -o tables/
 
-      Exit status: 0; 2 for a missing, foreign or unfinished file or an unknown
-      arm (the message lists the arms); 1 when reading or writing fails.
+      Exit status: 0; 2 for a missing, foreign, unfinished, inconsistent or
+      damaged file or an unknown arm (the message lists the arms); 1 when
+      writing fails.
       """)
 
   enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -51,9 +52,14 @@ struct Export: ParsableCommand {
   @Flag(help: "Export a file whose run did not finish (status not 'complete').")
   var allowIncomplete = false
 
+  @Flag(help: "Do not check the datasets' SHA-256 digests (faster on large files).")
+  var noVerify = false
+
   func run() throws {
-    let file = try AnalysisCommand.open(results, allowIncomplete: allowIncomplete)
-    let tables = try AnalysisCommand.analysing { () throws(AnalysisError) in
+    try AnalysisCommand.isolate(results)
+    let file = try AnalysisCommand.open(
+      results, allowIncomplete: allowIncomplete, verify: !noVerify)
+    let tables = try AnalysisCommand.analysing(results) { () throws(AnalysisError) in
       try CSVExport.export(file: file, arm: arm, directory: output)
     }
     for table in tables {

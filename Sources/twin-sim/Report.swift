@@ -26,8 +26,8 @@ struct Report: ParsableCommand {
       Example:
         twin-sim report runs/quickstart/results.h5 -o runs/quickstart/report.html
 
-      Exit status: 0; 2 for a missing, foreign or unfinished file (see
-      --allow-incomplete); 1 when reading or writing fails. Details:
+      Exit status: 0; 2 for a missing, foreign, unfinished (see
+      --allow-incomplete), inconsistent or damaged file; 1 when writing fails. Details:
       docs/analysis.md.
       """)
 
@@ -40,9 +40,14 @@ struct Report: ParsableCommand {
   @Flag(help: "Report on a file whose run did not finish (status not 'complete').")
   var allowIncomplete = false
 
+  @Flag(help: "Do not check the datasets' SHA-256 digests (faster on large files).")
+  var noVerify = false
+
   func run() throws {
-    let file = try AnalysisCommand.open(results, allowIncomplete: allowIncomplete)
-    let html = try AnalysisCommand.analysing { () throws(AnalysisError) in
+    try AnalysisCommand.isolate(results)
+    let file = try AnalysisCommand.open(
+      results, allowIncomplete: allowIncomplete, verify: !noVerify)
+    let html = try AnalysisCommand.analysing(results) { () throws(AnalysisError) in
       try HTMLReport.render(file: file, generator: "twin-sim \(SoftwareVersion.string) report")
     }
     do {
