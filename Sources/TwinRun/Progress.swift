@@ -46,12 +46,8 @@ public enum ProgressDisplay: String, Sendable, CaseIterable {
           atPath: "/proc/\(pid)/fd/2")
         return target.map { $0.hasPrefix("/dev/pts/") || $0.hasPrefix("/dev/tty") } ?? false
       }
-      guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-        let close = stat.lastIndex(of: ")")
+      guard let fields = processStatFields(pid), fields.count > 1, let parent = Int32(fields[1])
       else { return false }
-      // Fields after the command name: state, ppid, ...
-      let fields = stat[stat.index(after: close)...].split(separator: " ")
-      guard fields.count > 1, let parent = Int32(fields[1]) else { return false }
       pid = parent
     }
     return false
@@ -166,4 +162,13 @@ final class ProgressReporter: @unchecked Sendable {
     }
     return String(format: "%d h %02d min", Int(seconds) / 3600, (Int(seconds) % 3600) / 60)
   }
+}
+
+/// The fields of Linux's `/proc/PID/stat` after the command name (state, ppid, ...); nil
+/// where /proc cannot tell (no such process, another system).
+func processStatFields(_ pid: pid_t) -> [Substring]? {
+  guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+    let close = stat.lastIndex(of: ")")
+  else { return nil }
+  return stat[stat.index(after: close)...].split(separator: " ")
 }

@@ -1024,9 +1024,7 @@ struct PeerProcesses: Sendable {
       guard other != rank, hosts[other] == hosts[rank] else { return false }
       let pid = pid_t(pids[other])
       if kill(pid, 0) != 0 && errno == ESRCH { return true }
-      let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-      guard let close = stat.lastIndex(of: ")") else { return false }
-      return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
+      return processStatFields(pid)?.first == "Z"
     }
   }
 }
